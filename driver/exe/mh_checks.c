@@ -1,0 +1,733 @@
+/*
+ * mh_checks.c - the raw C client's checks of the driver, one row per behaviour.
+ *
+ * Each check names itself; a failure prints the check's name and what it saw, in the style of
+ * Wine's ntoskrnl tests (kernel-side counters read back over IOCTL_MH_GET_STATS). Every check
+ * leaves the driver as it found it: responder off, faults cleared, one Miracast target, no context.
+ * The unload check stops and restarts the driver service and runs only when asked for.
+ */
+#include "mh_device_io.h"
+#include "mh_checks.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct check_ctx {
+    HANDLE h;                  /* the primary handle, opened for each check */
+    char why[600];
+} check_ctx;
+
+#define EXPECT(cond, ...)                                          \
+    do {                                                           \
+        if (!(cond)) {                                             \
+            snprintf(c->why, sizeof(c->why), __VA_ARGS__);         \
+            goto done;                                             \
+        }                                                          \
+    } while (0)
+
+#define EXPECT_STATUS(actual, expected, what)                                                  \
+    do {                                                                                       \
+        LONG got_ = (actual);                                                                  \
+        EXPECT(got_ == (LONG)(expected), "%s: status 0x%08lX, expected 0x%08lX", (what),       \
+               (unsigned long)got_, (unsigned long)(LONG)(expected));                          \
+    } while (0)
+
+static ULONG64 stat_of(HANDLE h, size_t offset)
+{
+    MH_STATS s;
+    if (!NT_SUCCESS(mh_get_stats(h, &s))) {
+        return (ULONG64)-1;
+    }
+    return *(ULONG64 *)((unsigned char *)&s + offset);
+}
+#define STAT(h, field) stat_of((h), offsetof(MH_STATS, field))
+
+/* Waits until the driver holds nothing but the open handles' own state: no context, message,
+   miniport block or pended IRP, and one allocation per open handle. */
+static BOOL wait_idle(HANDLE h, DWORD timeout_ms, char *why, size_t why_size)
+{
+    MH_STATS s;
+    DWORD waited = 0;
+
+    for (;;) {
+        if (!NT_SUCCESS(mh_get_stats(h, &s))) {
+            snprintf(why, why_size, "GET_STATS failed");
+            return FALSE;
+        }
+        if (s.HostContexts == 0 && s.HostMessages == 0 && s.MiniportBlocks == 0 && s.MiniportContexts == 0 &&
+            s.IrpsPending == 0 && s.FileContexts == s.HandlesOpen &&
+            s.AllocationsOutstanding == s.FileContexts) {
+            return TRUE;
+        }
+        if (waited >= timeout_ms) {
+            snprintf(why, why_size,
+                     "not idle after %lu ms: allocations %llu (handles %llu, file contexts %llu), host contexts %llu, "
+                     "host messages %llu, miniport blocks %llu, miniport contexts %llu, IRPs pending %llu",
+                     (unsigned long)timeout_ms, s.AllocationsOutstanding, s.HandlesOpen, s.FileContexts,
+                     s.HostContexts, s.HostMessages, s.MiniportBlocks, s.MiniportContexts, s.IrpsPending);
+            return FALSE;
+        }
+        Sleep(20);
+        waited += 20;
+    }
+}
+#define EXPECT_IDLE(timeout) EXPECT(wait_idle(c->h, (timeout), c->why, sizeof(c->why)), "%s", c->why)
+
+static void fill(unsigned char *p, DWORD n, unsigned seed)
+{
+    for (DWORD i = 0; i < n; i++) {
+        p[i] = (unsigned char)(seed * 31 + i);
+    }
+}
+
+/* Receives at least `want` messages on the agent handle (several receives if needed). */
+static DWORD agent_receive(HANDLE agent, unsigned char *buffer, DWORD size, DWORD timeout_ms, DWORD *count)
+{
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    mh_async a;
+    DWORD got = 0;
+    LONG status;
+
+    *count = 0;
+    mh_issue(agent, &a, IOCTL_MH_AGENT_RECEIVE, NULL, 0, size, event);
+    status = mh_wait(agent, &a, timeout_ms, &got);
+    if (status == MH_STATUS_PENDING) {
+        CancelIoEx(agent, &a.ov);
+        mh_wait(agent, &a, INFINITE, &got);
+        got = 0;
+    } else if (NT_SUCCESS(status)) {
+        memcpy(buffer, a.buffer, got);
+        *count = ((MH_RECEIVE_HEADER *)buffer)->Count;
+    } else {
+        got = 0;
+    }
+    mh_async_free(&a);
+    CloseHandle(event);
+    return got;
+}
+
+static const MH_AGENT_MESSAGE *first_message(const unsigned char *buffer)
+{
+    return (const MH_AGENT_MESSAGE *)(buffer + sizeof(MH_RECEIVE_HEADER));
+}
+
+static const MH_AGENT_MESSAGE *next_message(const MH_AGENT_MESSAGE *m)
+{
+    return (const MH_AGENT_MESSAGE *)((const unsigned char *)m + m->RecordSize);
+}
+
+/* ------------------------------------------------------------------ checks */
+
+static BOOL check_info(check_ctx *c)
+{
+    MH_INFO info;
+    BOOL ok = FALSE;
+
+    EXPECT_STATUS(mh_get_info(c->h, &info), 0, "GET_INFO");
+    EXPECT(info.ContractVersion >> 16 == MH_CONTRACT_VERSION_MAJOR, "driver contract %lu.%lu, client %u.%u",
+           (unsigned long)(info.ContractVersion >> 16), (unsigned long)(info.ContractVersion & 0xFFFF),
+           MH_CONTRACT_VERSION_MAJOR, MH_CONTRACT_VERSION_MINOR);
+    EXPECT(info.StatsSize == sizeof(MH_STATS), "stats size %lu, client %u", (unsigned long)info.StatsSize,
+           (unsigned)sizeof(MH_STATS));
+    EXPECT(info.ReceiveBufferMin == MH_RECEIVE_BUFFER_MIN, "receive minimum %lu", (unsigned long)info.ReceiveBufferMin);
+    ok = TRUE;
+done:
+    return ok;
+}
+
+static BOOL check_caps(check_ctx *c)
+{
+    MH_QUERY_CAPS_OUT caps = {0};
+    BOOL ok = FALSE;
+
+    EXPECT_STATUS(mh_query_caps(c->h, 8, &caps), 0, "QUERY_CAPS");
+    EXPECT(caps.MaxChunkPrivateDriverDataSize == MP_CAPS_MAX_CHUNK_PRIVATE_DATA, "MaxChunkPrivateDriverDataSize %lu",
+           (unsigned long)caps.MaxChunkPrivateDriverDataSize);
+    EXPECT(caps.Flags == MP_CAPS_FLAGS, "Flags 0x%lx (HdcpSupport must be set, Reserved 0)", (unsigned long)caps.Flags);
+    EXPECT_STATUS(mh_query_caps(c->h, 4, &caps), MH_STATUS_INVALID_PARAMETER, "QUERY_CAPS with MiracastCapsSize 4");
+    ok = TRUE;
+done:
+    return ok;
+}
+
+static BOOL check_context_lifecycle(check_ctx *c)
+{
+    MH_CONTEXT_INFO first = {0}, second = {0}, third = {0};
+    BOOL ok = FALSE;
+
+    EXPECT_STATUS(mh_create_context(c->h, &first), 0, "CreateContext");
+    EXPECT(first.TargetId == MP_FIRST_TARGET_ID, "TargetId 0x%lx, expected 0x%x", (unsigned long)first.TargetId,
+           MP_FIRST_TARGET_ID);
+    EXPECT(STAT(c->h, HostContexts) == 1 && STAT(c->h, MiniportContexts) == 1, "one context expected");
+    EXPECT_STATUS(mh_create_context(c->h, &second), MH_STATUS_RESOURCE_IN_USE, "a second live CreateContext");
+    EXPECT_STATUS(mh_destroy_context(c->h, first.ContextId), 0, "DestroyContext");
+    EXPECT_STATUS(mh_destroy_context(c->h, first.ContextId), MH_STATUS_UNKNOWN_CONTEXT, "DestroyContext twice");
+    EXPECT_STATUS(mh_create_context(c->h, &third), 0, "CreateContext after DestroyContext");
+    EXPECT(third.ContextId != first.ContextId, "context ids must not be reused");
+    EXPECT_STATUS(mh_destroy_context(c->h, third.ContextId), 0, "DestroyContext");
+    EXPECT_IDLE(1000);
+    ok = TRUE;
+done:
+    return ok;
+}
+
+static BOOL check_context_owner(check_ctx *c)
+{
+    HANDLE other = mh_open();
+    MH_CONTEXT_INFO info = {0};
+    MP_IOCTL_HEADER echo = { MP_CMD_ECHO, 0, 0, 0 };
+    BOOL ok = FALSE;
+
+    EXPECT(other != INVALID_HANDLE_VALUE, "second open failed: %lu", GetLastError());
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_destroy_context(other, info.ContextId), MH_STATUS_NOT_OWNER, "DestroyContext from another handle");
+    EXPECT_STATUS(mh_io_control(other, info.ContextId, 0, &echo, "x", 1, NULL, 8, NULL), MH_STATUS_NOT_OWNER,
+                  "IoControl from another handle");
+    EXPECT_STATUS(mh_destroy_context(c->h, info.ContextId), 0, "DestroyContext by its owner");
+    ok = TRUE;
+done:
+    if (other != INVALID_HANDLE_VALUE) CloseHandle(other);
+    return ok;
+}
+
+static BOOL check_send_responder(check_ctx *c)
+{
+    MH_CONTEXT_INFO info = {0};
+    MH_SEND_MESSAGE_OUT result = {0};
+    unsigned char in[48], out[64];
+    ULONG64 callbacks;
+    BOOL ok = FALSE;
+
+    fill(in, sizeof(in), 7);
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(c->h, TRUE, 0x00000123, 0), 0, "CONFIGURE_RESPONDER");
+    callbacks = STAT(c->h, CallbacksRun);
+    EXPECT_STATUS(mh_send_message(c->h, info.ContextId, in, sizeof(in), sizeof(out), &result, out, 5000), 0,
+                  "SEND_MESSAGE");
+    EXPECT(result.Status == 0x00000123, "callback status 0x%08lx, expected the responder's 0x123", (unsigned long)result.Status);
+    EXPECT(result.Information == sizeof(in), "Information %llu, expected %u", result.Information, (unsigned)sizeof(in));
+    EXPECT(memcmp(out, in, sizeof(in)) == 0, "output is not the echoed input");
+    EXPECT(STAT(c->h, CallbacksRun) == callbacks + 1, "callbacks ran %llu times", STAT(c->h, CallbacksRun) - callbacks);
+
+    /* An error status is data: the IRP still succeeds and carries it. */
+    EXPECT_STATUS(mh_configure_responder(c->h, TRUE, (LONG)0xC0000185, 0), 0, "CONFIGURE_RESPONDER");
+    EXPECT_STATUS(mh_send_message(c->h, info.ContextId, in, 4, 2, &result, out, 5000), 0, "SEND_MESSAGE");
+    EXPECT(result.Status == (LONG)0xC0000185 && result.Information == 2, "callback status 0x%08lx info %llu",
+           (unsigned long)result.Status, result.Information);
+    ok = TRUE;
+done:
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    mh_destroy_context(c->h, info.ContextId);
+    return ok;
+}
+
+static BOOL check_send_no_host(check_ctx *c)
+{
+    MH_CONTEXT_INFO info = {0};
+    MH_SEND_MESSAGE_OUT result = {0};
+    ULONG64 callbacks, failures;
+    DWORD start;
+    BOOL ok = FALSE;
+
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    callbacks = STAT(c->h, CallbacksRun);
+    failures = STAT(c->h, SendFailures);
+    start = GetTickCount();
+    EXPECT_STATUS(mh_send_message(c->h, info.ContextId, "hello", 5, 16, &result, NULL, 5000),
+                  MH_STATUS_DEVICE_REMOVED, "SEND_MESSAGE with no agent and no responder");
+    EXPECT(GetTickCount() - start < 2000, "took %lu ms: it must fail at once", GetTickCount() - start);
+    EXPECT(STAT(c->h, CallbacksRun) == callbacks, "a callback ran");
+    EXPECT(STAT(c->h, SendFailures) == failures + 1, "SendFailures did not count it");
+    EXPECT_STATUS(mh_destroy_context(c->h, info.ContextId), 0, "DestroyContext");
+    EXPECT_IDLE(1000);
+    ok = TRUE;
+done:
+    return ok;
+}
+
+static BOOL check_agent_roundtrip(check_ctx *c)
+{
+    HANDLE agent = mh_open();
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    unsigned char *rx = (unsigned char *)malloc(MH_RECEIVE_BUFFER_MIN);
+    MH_CONTEXT_INFO info = {0};
+    mh_async send = {0};
+    mh_reply_batch batch = {0};
+    const MH_AGENT_MESSAGE *m;
+    LONG reply_result = -1;
+    DWORD got = 0, count = 0;
+    BOOL ok = FALSE;
+
+    mh_reply_batch_init(&batch);
+    EXPECT(agent != INVALID_HANDLE_VALUE, "agent open failed");
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_agent_attach(c->h, 0), MH_STATUS_AGENT_TAKEN, "a second AGENT_ATTACH");
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT(mh_send_message_issue(c->h, &send, info.ContextId, "ping!", 5, 32, event), "SEND_MESSAGE failed at once: 0x%08lx",
+           (unsigned long)send.issue_status);
+    EXPECT(agent_receive(agent, rx, MH_RECEIVE_BUFFER_MIN, 5000, &count) && count == 1, "agent received %lu messages",
+           (unsigned long)count);
+    m = first_message(rx);
+    EXPECT(m->ContextId == info.ContextId && m->InputSize == 5 && m->OutputSize == 32 && memcmp(m + 1, "ping!", 5) == 0,
+           "message: context %llu, input %lu bytes, output %lu bytes", m->ContextId, (unsigned long)m->InputSize,
+           (unsigned long)m->OutputSize);
+    EXPECT(mh_wait(c->h, &send, 0, &got) == MH_STATUS_PENDING, "the send completed before the agent answered");
+    mh_reply_batch_add(&batch, m->MessageId, (LONG)0x40000007, "pong", 4);
+    EXPECT_STATUS(mh_reply_batch_send(agent, &batch, &reply_result), 0, "AGENT_REPLY");
+    EXPECT(reply_result == 0, "reply result 0x%08lx", (unsigned long)reply_result);
+    EXPECT_STATUS(mh_wait(c->h, &send, 5000, &got), 0, "SEND_MESSAGE");
+    EXPECT(((MH_SEND_MESSAGE_OUT *)send.buffer)->Status == (LONG)0x40000007 &&
+           ((MH_SEND_MESSAGE_OUT *)send.buffer)->Information == 4 &&
+           memcmp(send.buffer + sizeof(MH_SEND_MESSAGE_OUT), "pong", 4) == 0 && got == sizeof(MH_SEND_MESSAGE_OUT) + 4,
+           "sender saw status 0x%08lx, %llu bytes", (unsigned long)((MH_SEND_MESSAGE_OUT *)send.buffer)->Status,
+           ((MH_SEND_MESSAGE_OUT *)send.buffer)->Information);
+    /* Replying again to the same message finds nothing outstanding. */
+    EXPECT_STATUS(mh_reply_batch_send(agent, &batch, &reply_result), 0, "AGENT_REPLY again");
+    EXPECT(reply_result == MH_STATUS_REPLY_UNKNOWN, "second reply result 0x%08lx", (unsigned long)reply_result);
+    ok = TRUE;
+done:
+    mh_async_free(&send);
+    mh_reply_batch_free(&batch);
+    mh_destroy_context(c->h, info.ContextId);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    CloseHandle(event);
+    free(rx);
+    return ok;
+}
+
+static BOOL check_agent_batches(check_ctx *c)
+{
+    enum { N = 8 };
+    HANDLE agent = mh_open();
+    unsigned char *rx = (unsigned char *)malloc(MH_RECEIVE_BUFFER_MIN);
+    MH_CONTEXT_INFO info = {0};
+    HANDLE events[N];
+    mh_async sends[N];
+    mh_reply_batch batch = {0};
+    const MH_AGENT_MESSAGE *m;
+    LONG results[N];
+    DWORD count = 0, i, got;
+    BOOL ok = FALSE;
+
+    memset(sends, 0, sizeof(sends));
+    for (i = 0; i < N; i++) events[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
+    mh_reply_batch_init(&batch);
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    for (i = 0; i < N; i++) {
+        unsigned char in[16];
+        fill(in, sizeof(in), i);
+        EXPECT(mh_send_message_issue(c->h, &sends[i], info.ContextId, in, sizeof(in), 16, events[i]), "send %lu failed", (unsigned long)i);
+    }
+    /* All eight were queued before any receive was pended: one receive carries them all. */
+    EXPECT(agent_receive(agent, rx, MH_RECEIVE_BUFFER_MIN, 5000, &count) && count == N, "one receive carried %lu messages",
+           (unsigned long)count);
+    EXPECT(STAT(c->h, ReceiveBatchMax) >= N, "ReceiveBatchMax %llu", STAT(c->h, ReceiveBatchMax));
+    for (i = 0, m = first_message(rx); i < count; i++, m = next_message(m)) {
+        unsigned char answer[16];
+        memcpy(answer, m + 1, 16);
+        answer[0] ^= 0xFF;
+        mh_reply_batch_add(&batch, m->MessageId, (LONG)i, answer, 16);
+    }
+    EXPECT_STATUS(mh_reply_batch_send(agent, &batch, results), 0, "one AGENT_REPLY with eight replies");
+    for (i = 0; i < N; i++) {
+        const MH_SEND_MESSAGE_OUT *o;
+        unsigned char expected[16];
+        EXPECT(results[i] == 0, "reply %lu result 0x%08lx", (unsigned long)i, (unsigned long)results[i]);
+        EXPECT_STATUS(mh_wait(c->h, &sends[i], 5000, &got), 0, "SEND_MESSAGE");
+        o = (const MH_SEND_MESSAGE_OUT *)sends[i].buffer;
+        fill(expected, 16, i);
+        expected[0] ^= 0xFF;
+        EXPECT(o->Status == (LONG)i && o->Information == 16 && memcmp(o + 1, expected, 16) == 0,
+               "send %lu got status %ld and the wrong bytes", (unsigned long)i, (long)o->Status);
+    }
+    EXPECT(STAT(c->h, ReplyBatchMax) >= N, "ReplyBatchMax %llu", STAT(c->h, ReplyBatchMax));
+    ok = TRUE;
+done:
+    for (i = 0; i < N; i++) { mh_async_free(&sends[i]); CloseHandle(events[i]); }
+    mh_reply_batch_free(&batch);
+    mh_destroy_context(c->h, info.ContextId);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    free(rx);
+    return ok;
+}
+
+static BOOL check_iocontrol_echo(check_ctx *c)
+{
+    MH_CONTEXT_INFO info = {0};
+    MP_IOCTL_HEADER echo = { MP_CMD_ECHO, 0, 0, 0 };
+    MP_IOCTL_HEADER unknown = { 0x7777, 0, 0, 0 };
+    unsigned char data[300], out[300];
+    DWORD returned = 0;
+    BOOL ok = FALSE;
+
+    fill(data, sizeof(data), 3);
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, data, sizeof(data), out, sizeof(out), &returned), 0,
+                  "IoControl echo");
+    EXPECT(returned == sizeof(data) && memcmp(out, data, sizeof(data)) == 0, "echo returned %lu bytes", (unsigned long)returned);
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, MH_IO_CONTROL_HARDWARE_ACCESS, &echo, data, 10, out, 10, &returned), 0,
+                  "IoControl echo with HardwareAccess");
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, data, 10, out, 4, &returned), MH_STATUS_BUFFER_TOO_SMALL,
+                  "IoControl echo into a short output");
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &unknown, NULL, 0, out, 4, &returned),
+                  MH_STATUS_INVALID_DEVICE_REQUEST, "unknown miniport command");
+    EXPECT_STATUS(mh_destroy_context(c->h, info.ContextId), 0, "DestroyContext");
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, data, 10, out, 10, &returned), MH_STATUS_UNKNOWN_CONTEXT,
+                  "IoControl after DestroyContext");
+    ok = TRUE;
+done:
+    return ok;
+}
+
+static BOOL check_iocontrol_send_n(check_ctx *c)
+{
+    enum { N = 20 };
+    HANDLE agent = mh_open();
+    unsigned char *rx = (unsigned char *)malloc(MH_RECEIVE_BUFFER_MIN);
+    MH_CONTEXT_INFO info = {0};
+    MP_IOCTL_HEADER send = { MP_CMD_SEND_MESSAGES, N, 12, 8 };
+    MP_SEND_RESULT result = {0};
+    mh_reply_batch batch = {0};
+    ULONG64 callbacks;
+    DWORD received = 0, count, i, returned = 0;
+    BOOL ok = FALSE;
+
+    mh_reply_batch_init(&batch);
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    callbacks = STAT(c->h, CallbacksRun);
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &send, NULL, 0, &result, sizeof(result), &returned), 0,
+                  "IoControl send-messages");
+    EXPECT(result.Sent == N && result.Failed == 0, "miniport sent %lu, failed %lu", (unsigned long)result.Sent,
+           (unsigned long)result.Failed);
+    while (received < N) {
+        const MH_AGENT_MESSAGE *m;
+        EXPECT(agent_receive(agent, rx, MH_RECEIVE_BUFFER_MIN, 5000, &count) && count > 0,
+               "agent got %lu of %d messages", (unsigned long)received, N);
+        for (i = 0, m = first_message(rx); i < count; i++, m = next_message(m)) {
+            EXPECT(m->ContextId == info.ContextId && m->InputSize == 12 && m->OutputSize == 8, "unexpected message shape");
+            mh_reply_batch_add(&batch, m->MessageId, 0, "answer!!", 8);
+        }
+        received += count;
+    }
+    EXPECT_STATUS(mh_reply_batch_send(agent, &batch, NULL), 0, "AGENT_REPLY");
+    for (i = 0; i < 100 && STAT(c->h, CallbacksRun) < callbacks + N; i++) Sleep(20);
+    EXPECT(STAT(c->h, CallbacksRun) == callbacks + N, "%llu callbacks ran, expected %d", STAT(c->h, CallbacksRun) - callbacks, N);
+    EXPECT_STATUS(mh_destroy_context(c->h, info.ContextId), 0, "DestroyContext");
+    CloseHandle(agent);
+    agent = INVALID_HANDLE_VALUE;
+    EXPECT_IDLE(2000);
+    ok = TRUE;
+done:
+    mh_reply_batch_free(&batch);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    free(rx);
+    return ok;
+}
+
+static BOOL check_cancel_send(check_ctx *c)
+{
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    MH_CONTEXT_INFO info = {0};
+    mh_async send = {0};
+    ULONG64 callbacks;
+    DWORD got = 0, i;
+    LONG status;
+    BOOL ok = FALSE;
+
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(c->h, TRUE, 0, 400), 0, "CONFIGURE_RESPONDER delay 400 ms");
+    callbacks = STAT(c->h, CallbacksRun);
+    EXPECT(mh_send_message_issue(c->h, &send, info.ContextId, "abc", 3, 3, event), "SEND_MESSAGE failed at once");
+    Sleep(50);
+    EXPECT(CancelIoEx(c->h, &send.ov), "CancelIoEx: %lu", GetLastError());
+    status = mh_wait(c->h, &send, 2000, &got);
+    EXPECT_STATUS(status, MH_STATUS_CANCELLED, "cancelled SEND_MESSAGE");
+    EXPECT(!GetOverlappedResult(c->h, &send.ov, &got, FALSE) && GetLastError() == ERROR_OPERATION_ABORTED,
+           "Win32 error %lu, expected ERROR_OPERATION_ABORTED", GetLastError());
+    EXPECT(STAT(c->h, CallbacksRun) == callbacks, "the callback ran before the responder answered");
+    for (i = 0; i < 100 && STAT(c->h, CallbacksRun) == callbacks; i++) Sleep(20);
+    Sleep(100);
+    EXPECT(STAT(c->h, CallbacksRun) == callbacks + 1, "the miniport's callback ran %llu times", STAT(c->h, CallbacksRun) - callbacks);
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    EXPECT_STATUS(mh_destroy_context(c->h, info.ContextId), 0, "DestroyContext");
+    EXPECT_IDLE(1000);
+    ok = TRUE;
+done:
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    mh_destroy_context(c->h, info.ContextId);
+    mh_async_free(&send);
+    CloseHandle(event);
+    return ok;
+}
+
+static BOOL check_close_with_pending(check_ctx *c)
+{
+    HANDLE doomed = mh_open();
+    HANDLE events[4];
+    mh_async irps[4];
+    unsigned char *rx = (unsigned char *)malloc(MH_RECEIVE_BUFFER_MIN);
+    MH_CONTEXT_INFO info = {0};
+    DWORD i, count;
+    BOOL ok = FALSE;
+
+    memset(irps, 0, sizeof(irps));
+    for (i = 0; i < 4; i++) events[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
+    /* The doomed handle is the agent, owns a context, has one message in hand, one queued,
+       a send waiting for its answer and a receive pended. */
+    EXPECT_STATUS(mh_agent_attach(doomed, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_create_context(doomed, &info), 0, "CreateContext");
+    EXPECT(mh_send_message_issue(doomed, &irps[0], info.ContextId, "one", 3, 8, events[0]), "send 1");
+    EXPECT(agent_receive(doomed, rx, MH_RECEIVE_BUFFER_MIN, 5000, &count) && count == 1, "receive");
+    EXPECT(mh_send_message_issue(doomed, &irps[1], info.ContextId, "two", 3, 8, events[1]), "send 2");
+    EXPECT(mh_send_message_issue(doomed, &irps[2], info.ContextId, "three", 5, 8, events[2]), "send 3");
+    EXPECT(mh_issue(doomed, &irps[3], IOCTL_MH_AGENT_RECEIVE, NULL, 0, MH_RECEIVE_BUFFER_MIN, events[3]), "receive 2");
+    EXPECT(STAT(c->h, IrpsPending) >= 2, "IRPs pending %llu", STAT(c->h, IrpsPending));
+
+    CloseHandle(doomed);
+    doomed = INVALID_HANDLE_VALUE;
+    EXPECT(WaitForMultipleObjects(4, events, TRUE, 5000) == WAIT_OBJECT_0, "the handle's IRPs did not complete");
+    EXPECT_IDLE(2000);
+    EXPECT(STAT(c->h, AgentAttached) == 0, "the agent is still attached");
+    ok = TRUE;
+done:
+    if (doomed != INVALID_HANDLE_VALUE) CloseHandle(doomed);
+    for (i = 0; i < 4; i++) { mh_async_free(&irps[i]); CloseHandle(events[i]); }
+    free(rx);
+    return ok;
+}
+
+typedef struct thread_irps {
+    HANDLE h;
+    ULONG64 context_id;
+    mh_async irps[2];
+    HANDLE events[2];
+} thread_irps;
+
+static DWORD WINAPI issue_and_exit(void *arg)
+{
+    thread_irps *t = (thread_irps *)arg;
+    mh_send_message_issue(t->h, &t->irps[0], t->context_id, "bye", 3, 3, t->events[0]);
+    mh_issue(t->h, &t->irps[1], IOCTL_MH_AGENT_RECEIVE, NULL, 0, MH_RECEIVE_BUFFER_MIN, t->events[1]);
+    return 0;   /* the thread ends with both IRPs pending: the system cancels them */
+}
+
+static BOOL check_thread_exit(check_ctx *c)
+{
+    HANDLE agent = mh_open();
+    MH_CONTEXT_INFO info = {0};
+    thread_irps t;
+    HANDLE thread = NULL;
+    DWORD i;
+    BOOL ok = FALSE;
+
+    memset(&t, 0, sizeof(t));
+    for (i = 0; i < 2; i++) t.events[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_configure_responder(c->h, TRUE, 0, 300), 0, "CONFIGURE_RESPONDER");
+    /* The agent handle issues both, from a thread that then ends: its receive and a send. */
+    EXPECT_STATUS(mh_create_context(agent, &info), 0, "CreateContext on the agent handle");
+    t.h = agent;
+    t.context_id = info.ContextId;
+    thread = CreateThread(NULL, 0, issue_and_exit, &t, 0, NULL);
+    EXPECT(thread != NULL, "CreateThread");
+    WaitForSingleObject(thread, INFINITE);
+    EXPECT(WaitForMultipleObjects(2, t.events, TRUE, 5000) == WAIT_OBJECT_0, "the ended thread's IRPs did not complete");
+    EXPECT((LONG)t.irps[0].ov.Internal == MH_STATUS_CANCELLED && (LONG)t.irps[1].ov.Internal == MH_STATUS_CANCELLED,
+           "statuses 0x%08lx 0x%08lx, expected STATUS_CANCELLED", (unsigned long)t.irps[0].ov.Internal,
+           (unsigned long)t.irps[1].ov.Internal);
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    EXPECT_STATUS(mh_destroy_context(agent, info.ContextId), 0, "DestroyContext");
+    CloseHandle(agent);
+    agent = INVALID_HANDLE_VALUE;
+    EXPECT_IDLE(2000);
+    ok = TRUE;
+done:
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    if (thread) CloseHandle(thread);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    for (i = 0; i < 2; i++) { mh_async_free(&t.irps[i]); CloseHandle(t.events[i]); }
+    return ok;
+}
+
+/* Table-driven: each malformed request and the status it must get. */
+static BOOL check_bad_input(check_ctx *c)
+{
+    struct bad_case {
+        const char *name;
+        DWORD code;
+        DWORD in_len, out_len;
+        size_t patch_offset;
+        ULONG patch_value;
+        LONG expected;
+    } cases[] = {
+        { "unknown IOCTL code", MH_IOCTL(0x7F, MH_RW), 0, 0, 0, 0, MH_STATUS_INVALID_DEVICE_REQUEST },
+        { "GET_INFO with a short output", IOCTL_MH_GET_INFO, 0, 8, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+        { "GET_STATS with a short output", IOCTL_MH_GET_STATS, 0, 16, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+        { "ECHO over the limit", IOCTL_MH_ECHO, MH_MAX_ECHO_BYTES + 1, MH_MAX_ECHO_BYTES + 1, 0, 0, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "ECHO into a short output", IOCTL_MH_ECHO, 16, 8, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+        { "CREATE_CONTEXT with input", IOCTL_MH_CREATE_CONTEXT, 8, 16, 0, 0, MH_STATUS_INVALID_PARAMETER },
+        { "CREATE_CONTEXT with a short output", IOCTL_MH_CREATE_CONTEXT, 0, 8, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+        { "DESTROY_CONTEXT with a short input", IOCTL_MH_DESTROY_CONTEXT, 4, 0, 0, 0, MH_STATUS_INVALID_PARAMETER },
+        { "DESTROY_CONTEXT of an unknown context", IOCTL_MH_DESTROY_CONTEXT, 8, 0, 0, 999999, MH_STATUS_UNKNOWN_CONTEXT },
+        { "SEND_MESSAGE with a short header", IOCTL_MH_SEND_MESSAGE, 8, 16, 0, 0, MH_STATUS_INVALID_PARAMETER },
+        { "SEND_MESSAGE with InputSize beyond the buffer", IOCTL_MH_SEND_MESSAGE, 16, 16, 8, 5, MH_STATUS_INVALID_PARAMETER },
+        { "SEND_MESSAGE with InputSize over the limit", IOCTL_MH_SEND_MESSAGE, 16, 16, 8, MH_MAX_MESSAGE_BYTES + 1, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "SEND_MESSAGE with OutputSize over the limit", IOCTL_MH_SEND_MESSAGE, 16, 16, 12, MH_MAX_MESSAGE_BYTES + 1, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "SEND_MESSAGE to an unknown context", IOCTL_MH_SEND_MESSAGE, 16, 16, 0, 424242, MH_STATUS_UNKNOWN_CONTEXT },
+        { "IO_CONTROL with unknown flags", IOCTL_MH_IO_CONTROL, 24, 8, 8, 0x10, MH_STATUS_INVALID_PARAMETER },
+        { "IO_CONTROL with a short output", IOCTL_MH_IO_CONTROL, 24, 4, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+        { "AGENT_RECEIVE with a small buffer", IOCTL_MH_AGENT_RECEIVE, 0, 4096, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+        { "AGENT_RECEIVE by a handle that is not the agent", IOCTL_MH_AGENT_RECEIVE, 0, (DWORD)MH_RECEIVE_BUFFER_MIN, 0, 0, MH_STATUS_NOT_AGENT },
+        { "AGENT_REPLY with no records", IOCTL_MH_AGENT_REPLY, 8, 0, 0, 0, MH_STATUS_INVALID_PARAMETER },
+        { "AGENT_REPLY with a record past the end", IOCTL_MH_AGENT_REPLY, 16, 0, 0, 3, MH_STATUS_INVALID_PARAMETER },
+        { "AGENT_DETACH by a handle that is not the agent", IOCTL_MH_AGENT_DETACH, 0, 0, 0, 0, MH_STATUS_NOT_AGENT },
+        { "AGENT_ATTACH with unknown flags", IOCTL_MH_AGENT_ATTACH, 8, 0, 0, 0x80, MH_STATUS_INVALID_PARAMETER },
+        { "SESSION with an unknown action", IOCTL_MH_SESSION, 16, 0, 8, 9, MH_STATUS_INVALID_PARAMETER },
+        { "CONFIGURE_RESPONDER with a delay over the limit", IOCTL_MH_CONFIGURE_RESPONDER, 16, 0, 8, MH_MAX_RESPONDER_DELAY_MS + 1, MH_STATUS_INVALID_PARAMETER },
+        { "CONFIGURE_MINIPORT with 0 targets", IOCTL_MH_CONFIGURE_MINIPORT, 8, 0, 0, 0, MH_STATUS_INVALID_PARAMETER },
+        { "CONFIGURE_MINIPORT with too many targets", IOCTL_MH_CONFIGURE_MINIPORT, 8, 0, 0, MH_MAX_TARGETS + 1, MH_STATUS_INVALID_PARAMETER },
+        { "SET_FAULT of an unknown kind", IOCTL_MH_SET_FAULT, 24, 0, 0, 99, MH_STATUS_INVALID_PARAMETER },
+        { "READ_TRACE with a short output", IOCTL_MH_READ_TRACE, 8, 8, 0, 0, MH_STATUS_BUFFER_TOO_SMALL },
+    };
+    unsigned char *in = (unsigned char *)calloc(1, MH_MAX_ECHO_BYTES + 64);
+    unsigned char *out = (unsigned char *)calloc(1, MH_MAX_ECHO_BYTES + 64);
+    size_t i;
+    BOOL ok = FALSE;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(in, 0, 64);
+        if (cases[i].patch_value) {
+            memcpy(in + cases[i].patch_offset, &cases[i].patch_value, sizeof(ULONG));
+        }
+        EXPECT_STATUS(mh_ioctl(c->h, cases[i].code, in, cases[i].in_len, out, cases[i].out_len, NULL), cases[i].expected,
+                      cases[i].name);
+    }
+    EXPECT_IDLE(1000);
+    ok = TRUE;
+done:
+    free(in);
+    free(out);
+    return ok;
+}
+
+/* sc stop with IRPs pending: they complete, the driver unloads and records no leak; then it is
+   started again for whatever runs next. */
+static BOOL check_unload(check_ctx *c)
+{
+    HANDLE agent = mh_open();
+    HANDLE events[3];
+    mh_async irps[3];
+    MH_CONTEXT_INFO info = {0};
+    MH_STATS before;
+    DWORD state = 0, leaked = 1, pending = 1, i;
+    BOOL ok = FALSE;
+
+    memset(irps, 0, sizeof(irps));
+    for (i = 0; i < 3; i++) events[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
+    EXPECT(wait_idle(c->h, 2000, c->why, sizeof(c->why)), "before unload: %s", c->why);
+    EXPECT_STATUS(mh_get_stats(c->h, &before), 0, "GET_STATS");
+    EXPECT(before.AllocationsOutstanding - before.FileContexts == 0,
+           "with all work done, %llu allocations beyond the handles' own", before.AllocationsOutstanding - before.FileContexts);
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT(mh_issue(agent, &irps[0], IOCTL_MH_AGENT_RECEIVE, NULL, 0, MH_RECEIVE_BUFFER_MIN, events[0]), "receive");
+    EXPECT(mh_issue(agent, &irps[1], IOCTL_MH_AGENT_RECEIVE, NULL, 0, MH_RECEIVE_BUFFER_MIN, events[1]), "receive");
+    Sleep(100);
+    EXPECT(mh_send_message_issue(c->h, &irps[2], info.ContextId, "unload", 6, 8, events[2]), "send");
+    Sleep(100);
+
+    EXPECT(mh_service_control(L"" MH_SERVICE_NAME_A, FALSE, 10000, &state), "sc stop: state %lu", (unsigned long)state);
+    EXPECT(WaitForMultipleObjects(3, events, TRUE, 5000) == WAIT_OBJECT_0, "IRPs pending at unload did not complete");
+    /* The first receive took the message; the second was still pended; the send was waiting for
+       the agent's answer, so it is either cancelled with its handle or completed with AGENT_GONE. */
+    EXPECT((LONG)irps[0].ov.Internal == 0 && ((MH_RECEIVE_HEADER *)irps[0].buffer)->Count == 1,
+           "first receive: 0x%08lx", (unsigned long)irps[0].ov.Internal);
+    EXPECT_STATUS((LONG)irps[1].ov.Internal, MH_STATUS_CANCELLED, "receive pended at unload");
+    EXPECT((LONG)irps[2].ov.Internal == MH_STATUS_CANCELLED ||
+           ((LONG)irps[2].ov.Internal == 0 && ((MH_SEND_MESSAGE_OUT *)irps[2].buffer)->Status == MH_STATUS_AGENT_GONE),
+           "send pended at unload: 0x%08lx", (unsigned long)irps[2].ov.Internal);
+    EXPECT(mh_read_service_dword(L"" MH_SERVICE_NAME_A, L"UnloadAllocationsOutstanding", &leaked) && leaked == 0,
+           "unload left %lu allocations", (unsigned long)leaked);
+    EXPECT(mh_read_service_dword(L"" MH_SERVICE_NAME_A, L"UnloadIrpsPending", &pending) && pending == 0,
+           "unload left %lu IRPs", (unsigned long)pending);
+    ok = TRUE;
+done:
+    CloseHandle(agent);
+    CloseHandle(c->h);
+    c->h = INVALID_HANDLE_VALUE;
+    if (!mh_service_control(L"" MH_SERVICE_NAME_A, TRUE, 10000, &state) && ok) {
+        snprintf(c->why, sizeof(c->why), "the driver did not start again (state %lu)", (unsigned long)state);
+        ok = FALSE;
+    }
+    for (i = 0; i < 3; i++) { mh_async_free(&irps[i]); CloseHandle(events[i]); }
+    return ok;
+}
+
+/* ------------------------------------------------------------------ runner */
+
+typedef struct check {
+    const char *name;
+    BOOL (*run)(check_ctx *c);
+    BOOL destructive;           /* stops the driver: runs only when asked for */
+} check;
+
+static const check checks[] = {
+    { "info: the driver speaks this client's contract version", check_info, FALSE },
+    { "caps: QueryCaps returns the miniport's caps and checks MiracastCapsSize", check_caps, FALSE },
+    { "context: CreateContext returns the target id; a second live context gets STATUS_RESOURCE_IN_USE; DestroyContext frees it", check_context_lifecycle, FALSE },
+    { "context: another handle cannot destroy or use it", check_context_owner, FALSE },
+    { "send: the responder's status and echoed output reach the sender and the callback runs once", check_send_responder, FALSE },
+    { "send: with no agent and no responder it fails at once with STATUS_DEVICE_REMOVED and no callback", check_send_no_host, FALSE },
+    { "agent: a second handle receives the message and its answer reaches the sender", check_agent_roundtrip, FALSE },
+    { "agent: queued messages arrive in one receive and are answered in one reply", check_agent_batches, FALSE },
+    { "iocontrol: echo returns its input; bad commands and sizes fail; none after DestroyContext", check_iocontrol_echo, FALSE },
+    { "iocontrol: send N messages delivers N messages to the agent", check_iocontrol_send_n, FALSE },
+    { "cancel: CancelIoEx aborts a pending send and the miniport's callback still runs once", check_cancel_send, FALSE },
+    { "close: closing a handle with IRPs pending leaves no IRP, context or allocation", check_close_with_pending, FALSE },
+    { "thread: IRPs of a thread that ends are cancelled and leave nothing behind", check_thread_exit, FALSE },
+    { "input: malformed requests fail with defined statuses", check_bad_input, FALSE },
+    { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
+};
+
+int mh_run_checks(const char *filter, BOOL include_destructive)
+{
+    unsigned passed = 0, failed = 0;
+    size_t i;
+
+    for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        check_ctx c;
+        BOOL ok;
+
+        if (checks[i].destructive && !include_destructive) {
+            continue;
+        }
+        if (filter && !strstr(checks[i].name, filter)) {
+            continue;
+        }
+        memset(&c, 0, sizeof(c));
+        c.h = mh_open();
+        if (c.h == INVALID_HANDLE_VALUE) {
+            printf("not ok - %s: cannot open %s (error %lu)\n", checks[i].name, MH_USER_PATH_A, GetLastError());
+            failed++;
+            continue;
+        }
+        ok = checks[i].run(&c);
+        if (c.h != INVALID_HANDLE_VALUE) {
+            mh_reset_faults(c.h);
+            mh_configure_responder(c.h, FALSE, 0, 0);
+            CloseHandle(c.h);
+        }
+        if (ok) {
+            printf("ok - %s\n", checks[i].name);
+            passed++;
+        } else {
+            printf("not ok - %s: %s\n", checks[i].name, c.why);
+            failed++;
+        }
+        fflush(stdout);
+    }
+    printf("%u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

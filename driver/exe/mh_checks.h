@@ -1,0 +1,13 @@
+/* mh_checks.h - the raw C client's driver checks (mh_checks.c). */
+#ifndef MH_CHECKS_H
+#define MH_CHECKS_H
+#include <windows.h>
+
+/* Runs the checks whose name contains filter (all when NULL); the unload check only when
+   include_destructive. Prints one line per check and "N passed, N failed". Returns 0 if all passed. */
+int mh_run_checks(const char *filter, BOOL include_destructive);
+
+/* Benchmarks (mh_bench.c); each prints one JSON line. */
+int mh_bench_echo(unsigned calls, unsigned bytes);
+int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes);
+#endif

@@ -1,0 +1,55 @@
+/*
+ * mhclient - the raw C client of the miracast-hil test driver (Win32, no dependencies).
+ *
+ *   mhclient check [--unload] [FILTER]   run the checks (the unload check stops and restarts the driver)
+ *   mhclient bench-echo CALLS [BYTES]    synchronous IOCTL round trips
+ *   mhclient bench-send IN_FLIGHT COMPLETIONS [BYTES]   sendMessage throughput on an IOCP
+ *   mhclient stats                       print the driver's counters
+ */
+#include "mh_device_io.h"
+#include "mh_checks.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int print_stats(void)
+{
+    HANDLE h = mh_open();
+    MH_STATS s;
+    if (h == INVALID_HANDLE_VALUE || !NT_SUCCESS(mh_get_stats(h, &s))) {
+        fprintf(stderr, "cannot read stats: %lu\n", GetLastError());
+        return 1;
+    }
+#define PRINT_FIELD(name, description) printf("%-26s %llu\n", #name, s.name);
+    MH_STATS_FIELDS(PRINT_FIELD)
+#undef PRINT_FIELD
+    CloseHandle(h);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+        BOOL unload = FALSE;
+        const char *filter = NULL;
+        int i;
+        for (i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--unload") == 0) unload = TRUE;
+            else filter = argv[i];
+        }
+        return mh_run_checks(filter, unload);
+    }
+    if (argc >= 3 && strcmp(argv[1], "bench-echo") == 0) {
+        return mh_bench_echo((unsigned)atoi(argv[2]), argc >= 4 ? (unsigned)atoi(argv[3]) : 5);
+    }
+    if (argc >= 4 && strcmp(argv[1], "bench-send") == 0) {
+        return mh_bench_send((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), argc >= 5 ? (unsigned)atoi(argv[4]) : 16);
+    }
+    if (argc >= 2 && strcmp(argv[1], "stats") == 0) {
+        return print_stats();
+    }
+    fprintf(stderr, "usage: mhclient check [--unload] [FILTER] | bench-echo CALLS [BYTES] | "
+                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | stats\n");
+    return 2;
+}

@@ -1,0 +1,483 @@
+/*++
+
+Module Name:
+
+    miracast_hil_ioctl.h
+
+Abstract:
+
+    The one IOCTL contract of miracast-hil. The kernel test driver (driver/sys), the raw C client
+    (driver/exe) and the Node-API addon (native/) all include this header and nothing else to agree
+    on codes, structures, limits and the NTSTATUS choices the documentation leaves open.
+
+    Rules of the contract:
+      - METHOD_BUFFERED only; every IOCTL names the access it needs (never FILE_ANY_ACCESS).
+      - Fixed-size, 8-byte aligned structures; their sizes are asserted below so a layout change
+        breaks the build, not a test run.
+      - Variable data follows a fixed header; records in batches are padded to 8 bytes.
+      - The IRP's own status says whether the operation could be carried out. Results that the
+        Miracast DDIs report as data (the IO_STATUS_BLOCK a send-message callback receives) travel
+        in the output buffer, because METHOD_BUFFERED output is not copied back for an NT error.
+
+    Bump MH_CONTRACT_VERSION_MAJOR for any incompatible change; user mode refuses a driver whose
+    major version differs (IOCTL_MH_GET_INFO).
+
+Environment:
+
+    Kernel mode (WDK or MinGW-w64 DDK headers) and user mode (windows.h), C and C++.
+
+--*/
+
+#ifndef MIRACAST_HIL_IOCTL_H
+#define MIRACAST_HIL_IOCTL_H
+
+#define MH_CONTRACT_VERSION_MAJOR 1
+#define MH_CONTRACT_VERSION_MINOR 0
+#define MH_CONTRACT_VERSION ((MH_CONTRACT_VERSION_MAJOR << 16) | MH_CONTRACT_VERSION_MINOR)
+
+/* Names. The service name is also the driver's file name (MiracastHil.sys). */
+#define MH_SERVICE_NAME_A      "MiracastHil"
+#define MH_DEVICE_NAME_W       L"\\Device\\MiracastHil"
+#define MH_SYMLINK_NAME_W      L"\\DosDevices\\MiracastHil"
+#define MH_USER_PATH_A         "\\\\.\\MiracastHil"
+#define MH_USER_PATH_W         L"\\\\.\\MiracastHil"
+
+/* A device type in the customer range (0x8000-0xFFFF), function codes from 0x800. */
+#define MH_DEVICE_TYPE 0xA15C
+#define MH_IOCTL(Function, Access) \
+    CTL_CODE(MH_DEVICE_TYPE, 0x800 + (Function), METHOD_BUFFERED, (Access))
+#define MH_READ  FILE_READ_ACCESS
+#define MH_WRITE FILE_WRITE_ACCESS
+#define MH_RW    (FILE_READ_ACCESS | FILE_WRITE_ACCESS)
+
+/*
+ * IOCTL                         in                          out
+ * GET_INFO                      -                           MH_INFO
+ * ECHO                          bytes                       the same bytes (control layer only)
+ * QUERY_CAPS                    [MH_QUERY_CAPS_IN]          MH_QUERY_CAPS_OUT
+ * CREATE_CONTEXT                -                           MH_CONTEXT_INFO
+ * DESTROY_CONTEXT               MH_CONTEXT_REF              -
+ * IO_CONTROL                    MH_IO_CONTROL_IN + bytes    MH_IO_CONTROL_OUT + bytes
+ * SEND_MESSAGE (pends)          MH_SEND_MESSAGE_IN + bytes  MH_SEND_MESSAGE_OUT + bytes
+ * AGENT_ATTACH                  [MH_AGENT_ATTACH_IN]        -
+ * AGENT_DETACH                  -                           -
+ * AGENT_RECEIVE (pends)         -                           MH_RECEIVE_HEADER + MH_AGENT_MESSAGE records
+ * AGENT_REPLY                   MH_REPLY_HEADER + records   [LONG result per record]
+ * SESSION                       MH_SESSION_IN               -
+ * CONFIGURE_RESPONDER           MH_RESPONDER_CONFIG         -
+ * GET_STATS                     -                           MH_STATS
+ * SET_FAULT                     MH_FAULT                    -
+ * RESET_FAULTS                  -                           -
+ * READ_TRACE                    MH_TRACE_READ_IN            MH_TRACE_READ_OUT + MH_TRACE_EVENT[]
+ * CONFIGURE_MINIPORT            MH_MINIPORT_CONFIG          -
+ */
+#define IOCTL_MH_GET_INFO            MH_IOCTL(0x00, MH_READ)
+#define IOCTL_MH_ECHO                MH_IOCTL(0x01, MH_RW)
+#define IOCTL_MH_QUERY_CAPS          MH_IOCTL(0x02, MH_READ)
+#define IOCTL_MH_CREATE_CONTEXT      MH_IOCTL(0x03, MH_RW)
+#define IOCTL_MH_DESTROY_CONTEXT     MH_IOCTL(0x04, MH_WRITE)
+#define IOCTL_MH_IO_CONTROL          MH_IOCTL(0x05, MH_RW)
+#define IOCTL_MH_SEND_MESSAGE        MH_IOCTL(0x06, MH_RW)
+#define IOCTL_MH_AGENT_ATTACH        MH_IOCTL(0x07, MH_WRITE)
+#define IOCTL_MH_AGENT_DETACH        MH_IOCTL(0x08, MH_WRITE)
+#define IOCTL_MH_AGENT_RECEIVE       MH_IOCTL(0x09, MH_READ)
+#define IOCTL_MH_AGENT_REPLY         MH_IOCTL(0x0A, MH_WRITE)
+#define IOCTL_MH_SESSION             MH_IOCTL(0x0B, MH_WRITE)
+#define IOCTL_MH_CONFIGURE_RESPONDER MH_IOCTL(0x0C, MH_WRITE)
+#define IOCTL_MH_GET_STATS           MH_IOCTL(0x0D, MH_READ)
+#define IOCTL_MH_SET_FAULT           MH_IOCTL(0x0E, MH_WRITE)
+#define IOCTL_MH_RESET_FAULTS        MH_IOCTL(0x0F, MH_WRITE)
+#define IOCTL_MH_READ_TRACE          MH_IOCTL(0x10, MH_READ)
+#define IOCTL_MH_CONFIGURE_MINIPORT  MH_IOCTL(0x11, MH_WRITE)
+
+/* Limits. Sizes above them are refused with STATUS_INVALID_BUFFER_SIZE before any work is done. */
+#define MH_MAX_ECHO_BYTES        (64u * 1024u)
+#define MH_MAX_MESSAGE_BYTES     (64u * 1024u)   /* input or output of one message */
+#define MH_MAX_IO_CONTROL_BYTES  (64u * 1024u)   /* input or output of one IoControl */
+#define MH_MAX_REPLY_BATCH_BYTES (4u * 1024u * 1024u)
+#define MH_MAX_TARGETS           16u             /* CONFIGURE_MINIPORT.TargetCount upper bound */
+#define MH_MAX_RESPONDER_DELAY_MS 60000u
+#define MH_MAX_FAULT_DURATION_MS  600000u
+#define MH_TRACE_CAPACITY        4096u           /* events kept in the ring */
+#define MH_MAX_HOLD_MS           10000u          /* MP_CMD_HOLD upper bound */
+
+#define MH_ALIGN8(x) (((x) + 7u) & ~7u)
+
+/*
+ * NTSTATUS values chosen where the Miracast documentation only says "an error status".
+ * The table in docs/contract.md explains each choice; tests assert on these names.
+ */
+#define MH_STATUS_SESSION_DROPPED   ((LONG)0xC0000120) /* STATUS_CANCELLED: sent during/after StopMiracastSession */
+#define MH_STATUS_CONTEXT_DESTROYED ((LONG)0xC00000AB) /* STATUS_INSTANCE_NOT_AVAILABLE: outstanding at DestroyContext */
+#define MH_STATUS_AGENT_GONE        ((LONG)0xC00002B6) /* STATUS_DEVICE_REMOVED: the agent detached or its handle closed */
+#define MH_STATUS_NO_HOST           ((LONG)0xC00002B6) /* STATUS_DEVICE_REMOVED: no agent and no responder at send time */
+#define MH_STATUS_STALE_HANDLE      ((LONG)0xC00000EF) /* STATUS_INVALID_PARAMETER_1: MiracastHandle unknown or closing */
+#define MH_STATUS_UNKNOWN_CONTEXT   ((LONG)0xC0000008) /* STATUS_INVALID_HANDLE: context id unknown or destroyed */
+#define MH_STATUS_NOT_OWNER         ((LONG)0xC0000022) /* STATUS_ACCESS_DENIED: context belongs to another handle */
+#define MH_STATUS_IRP_CANCELLED     ((LONG)0xC0000120) /* STATUS_CANCELLED: CancelIoEx, handle close, unload */
+#define MH_STATUS_AGENT_TAKEN       ((LONG)0xC0000718) /* STATUS_ALREADY_REGISTERED: another handle is the agent */
+#define MH_STATUS_NOT_AGENT         ((LONG)0xC0000184) /* STATUS_INVALID_DEVICE_STATE: caller is not the agent */
+#define MH_STATUS_SESSION_ACTIVE    ((LONG)0xC00000A3) /* STATUS_DEVICE_NOT_READY: start while started ([OBS]) */
+#define MH_STATUS_SESSION_STATE     ((LONG)0xC0000184) /* STATUS_INVALID_DEVICE_STATE: stop before start, start after stop */
+#define MH_STATUS_REPLY_UNKNOWN     ((LONG)0xC0000225) /* STATUS_NOT_FOUND: reply to a message not outstanding */
+#define MH_STATUS_REPLY_TOO_BIG     ((LONG)0xC0000206) /* STATUS_INVALID_BUFFER_SIZE: reply longer than OutputSize */
+#define MH_STATUS_HANDLER_FAILED    ((LONG)0xC0000001) /* STATUS_UNSUCCESSFUL: agent handler threw without a status */
+#define MH_STATUS_BAD_BYTES_RETURNED ((LONG)0xC000000D) /* STATUS_INVALID_PARAMETER: IoControl BytesReturned > size ([OBS]) */
+
+#if defined(__cplusplus)
+#define MH_STATIC_ASSERT(name, cond) static_assert((cond), #name)
+#else
+#define MH_STATIC_ASSERT(name, cond) typedef char mh_static_assert_##name[(cond) ? 1 : -1]
+#endif
+
+/* ---------------------------------------------------------------- GET_INFO */
+typedef struct _MH_INFO {
+    ULONG ContractVersion;     /* MH_CONTRACT_VERSION of the driver */
+    ULONG InfoSize;            /* sizeof(MH_INFO) as the driver knows it */
+    ULONG MaxMessageBytes;
+    ULONG MaxIoControlBytes;
+    ULONG ReceiveBufferMin;    /* smallest AGENT_RECEIVE output buffer accepted */
+    ULONG TraceCapacity;
+    ULONG MaxTargets;
+    ULONG StatsSize;           /* sizeof(MH_STATS) */
+} MH_INFO;
+MH_STATIC_ASSERT(mh_info, sizeof(MH_INFO) == 32);
+
+/* ---------------------------------------------------------------- QUERY_CAPS */
+typedef struct _MH_QUERY_CAPS_IN {
+    ULONG CapsSize;            /* passed to DxgkDdiMiracastQueryCaps as MiracastCapsSize */
+    ULONG Reserved;
+} MH_QUERY_CAPS_IN;
+MH_STATIC_ASSERT(mh_query_caps_in, sizeof(MH_QUERY_CAPS_IN) == 8);
+
+typedef struct _MH_QUERY_CAPS_OUT { /* the layout of DXGK_MIRACAST_CAPS */
+    ULONG MaxChunkPrivateDriverDataSize;
+    ULONG Flags;               /* bit 0: HdcpSupport; the other bits must be 0 */
+} MH_QUERY_CAPS_OUT;
+MH_STATIC_ASSERT(mh_query_caps_out, sizeof(MH_QUERY_CAPS_OUT) == 8);
+
+/* ---------------------------------------------------------------- contexts */
+typedef struct _MH_CONTEXT_INFO {
+    ULONG64 ContextId;         /* host-assigned, never reused while the driver is loaded */
+    ULONG TargetId;            /* the TargetId DxgkDdiMiracastCreateContext returned */
+    ULONG Reserved;
+} MH_CONTEXT_INFO;
+MH_STATIC_ASSERT(mh_context_info, sizeof(MH_CONTEXT_INFO) == 16);
+
+typedef struct _MH_CONTEXT_REF {
+    ULONG64 ContextId;
+} MH_CONTEXT_REF;
+MH_STATIC_ASSERT(mh_context_ref, sizeof(MH_CONTEXT_REF) == 8);
+
+/* ---------------------------------------------------------------- IO_CONTROL */
+#define MH_IO_CONTROL_HARDWARE_ACCESS 0x1u  /* UMD's HardwareAccess = TRUE: third-level synchronization */
+
+typedef struct _MH_IO_CONTROL_IN {
+    ULONG64 ContextId;
+    ULONG Flags;               /* MH_IO_CONTROL_* */
+    ULONG InputSize;           /* bytes following this header */
+    ULONG OutputSize;          /* OutputBufferSize given to the DDI */
+    ULONG Reserved;
+    /* UCHAR Input[InputSize] */
+} MH_IO_CONTROL_IN;
+MH_STATIC_ASSERT(mh_io_control_in, sizeof(MH_IO_CONTROL_IN) == 24);
+
+typedef struct _MH_IO_CONTROL_OUT {
+    ULONG BytesReturned;       /* *BytesReturned from the DDI */
+    ULONG Reserved;
+    /* UCHAR Output[BytesReturned] */
+} MH_IO_CONTROL_OUT;
+MH_STATIC_ASSERT(mh_io_control_out, sizeof(MH_IO_CONTROL_OUT) == 8);
+
+/* ---------------------------------------------------------------- SEND_MESSAGE */
+typedef struct _MH_SEND_MESSAGE_IN {
+    ULONG64 ContextId;
+    ULONG InputSize;           /* bytes following this header */
+    ULONG OutputSize;          /* the miniport's output buffer size */
+    /* UCHAR Input[InputSize] */
+} MH_SEND_MESSAGE_IN;
+MH_STATIC_ASSERT(mh_send_message_in, sizeof(MH_SEND_MESSAGE_IN) == 16);
+
+typedef struct _MH_SEND_MESSAGE_OUT {
+    LONG Status;               /* pIoStatusBlock->Status seen by DxgkCbMiracastSendMessageCallback */
+    ULONG Reserved;
+    ULONG64 Information;       /* pIoStatusBlock->Information */
+    /* UCHAR Output[min(Information, OutputSize)] */
+} MH_SEND_MESSAGE_OUT;
+MH_STATIC_ASSERT(mh_send_message_out, sizeof(MH_SEND_MESSAGE_OUT) == 16);
+
+/* ---------------------------------------------------------------- the agent (user-mode Miracast driver) */
+#define MH_AGENT_MANUAL_SESSIONS 0x1u  /* sessions start only on IOCTL_MH_SESSION START */
+
+typedef struct _MH_AGENT_ATTACH_IN {
+    ULONG Flags;               /* MH_AGENT_* */
+    ULONG Reserved;
+} MH_AGENT_ATTACH_IN;
+MH_STATIC_ASSERT(mh_agent_attach_in, sizeof(MH_AGENT_ATTACH_IN) == 8);
+
+typedef struct _MH_RECEIVE_HEADER {
+    ULONG Count;               /* MH_AGENT_MESSAGE records that follow */
+    ULONG BytesUsed;           /* header + records */
+} MH_RECEIVE_HEADER;
+MH_STATIC_ASSERT(mh_receive_header, sizeof(MH_RECEIVE_HEADER) == 8);
+
+typedef struct _MH_AGENT_MESSAGE {
+    ULONG64 MessageId;
+    ULONG64 ContextId;
+    ULONG InputSize;
+    ULONG OutputSize;          /* most bytes the reply may carry */
+    ULONG RecordSize;          /* MH_ALIGN8(sizeof(MH_AGENT_MESSAGE) + InputSize) */
+    ULONG Reserved;
+    /* UCHAR Input[InputSize] */
+} MH_AGENT_MESSAGE;
+MH_STATIC_ASSERT(mh_agent_message, sizeof(MH_AGENT_MESSAGE) == 32);
+
+#define MH_RECEIVE_BUFFER_MIN \
+    (sizeof(MH_RECEIVE_HEADER) + sizeof(MH_AGENT_MESSAGE) + MH_MAX_MESSAGE_BYTES)
+
+typedef struct _MH_REPLY_HEADER {
+    ULONG Count;               /* MH_AGENT_REPLY records that follow */
+    ULONG Reserved;
+} MH_REPLY_HEADER;
+MH_STATIC_ASSERT(mh_reply_header, sizeof(MH_REPLY_HEADER) == 8);
+
+typedef struct _MH_AGENT_REPLY {
+    ULONG64 MessageId;
+    LONG Status;               /* HandleKernelModeMessage's return value */
+    ULONG OutputSize;          /* *pBytesReturned: bytes following this record header */
+    ULONG RecordSize;          /* MH_ALIGN8(sizeof(MH_AGENT_REPLY) + OutputSize) */
+    ULONG Reserved;
+    /* UCHAR Output[OutputSize] */
+} MH_AGENT_REPLY;
+MH_STATIC_ASSERT(mh_agent_reply, sizeof(MH_AGENT_REPLY) == 24);
+
+#define MH_SESSION_START 1u
+#define MH_SESSION_STOP  2u
+
+typedef struct _MH_SESSION_IN {
+    ULONG64 ContextId;
+    ULONG Action;              /* MH_SESSION_START or MH_SESSION_STOP */
+    ULONG Reserved;
+} MH_SESSION_IN;
+MH_STATIC_ASSERT(mh_session_in, sizeof(MH_SESSION_IN) == 16);
+
+/* ---------------------------------------------------------------- the kernel responder */
+typedef struct _MH_RESPONDER_CONFIG {
+    ULONG Enabled;             /* nonzero: the responder answers every message (before any agent) */
+    LONG Status;               /* the IO_STATUS_BLOCK status it answers with */
+    ULONG DelayMs;             /* delay before the callback runs */
+    ULONG Reserved;
+} MH_RESPONDER_CONFIG;
+MH_STATIC_ASSERT(mh_responder_config, sizeof(MH_RESPONDER_CONFIG) == 16);
+
+/* ---------------------------------------------------------------- miniport test knobs */
+typedef struct _MH_MINIPORT_CONFIG {
+    ULONG TargetCount;         /* Miracast targets the test miniport exposes (1..MH_MAX_TARGETS; 1 is real) */
+    ULONG Reserved;
+} MH_MINIPORT_CONFIG;
+MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
+
+/* ---------------------------------------------------------------- statistics */
+/*
+ * One list of counters, read back over IOCTL_MH_GET_STATS. "Now" values are current levels;
+ * "Total" values only grow while the driver is loaded. X(name, description)
+ */
+#define MH_STATS_FIELDS(X) \
+    X(AllocationsOutstanding, "tagged pool allocations not yet freed") \
+    X(AllocationsTotal,       "tagged pool allocations made") \
+    X(FileContexts,           "per-handle contexts allocated") \
+    X(HostContexts,           "Miracast contexts the host holds (live or being destroyed)") \
+    X(HostMessages,           "messages the host holds (queued, delivered or awaiting callback)") \
+    X(MiniportBlocks,         "send blocks the miniport holds until its callback") \
+    X(MiniportContexts,       "contexts the miniport holds") \
+    X(HandlesOpen,            "handles open on the control device") \
+    X(AgentAttached,          "1 while a handle is the agent") \
+    X(MessagesHeld,           "messages held until their session starts") \
+    X(MessagesQueued,         "messages waiting for an agent receive") \
+    X(MessagesDelivered,      "messages in the agent's hands, unanswered") \
+    X(MessagesAwaitingCallback, "messages answered or dropped whose callback has not run") \
+    X(MessagesTotal,          "messages accepted by DxgkCbMiracastSendMessage") \
+    X(SendFailures,           "DxgkCbMiracastSendMessage calls that failed (no callback)") \
+    X(CallbacksRun,           "DxgkCbMiracastSendMessageCallback invocations") \
+    X(ResponderAnswers,       "messages answered by the kernel responder") \
+    X(AgentAnswers,           "messages answered by the agent") \
+    X(MessagesDropped,        "messages completed with an error status by the host") \
+    X(ReceiveCompletions,     "agent receive IRPs completed with messages") \
+    X(ReceiveBatchMax,        "most messages carried by one receive IRP") \
+    X(ReplyBatchMax,          "most replies carried by one reply IOCTL") \
+    X(IrpsPending,            "IRPs pended now") \
+    X(IrpsPendedTotal,        "IRPs ever pended") \
+    X(IrpsCancelledTotal,     "pended IRPs completed by cancel, close or unload") \
+    X(DdiCalls,               "DDI calls the host made") \
+    X(DdiInside,              "DDI calls in progress now") \
+    X(ContractViolations,     "DDI contract breaches the host saw from the miniport") \
+    X(FaultsApplied,          "operations a fault changed") \
+    X(TraceEventsLost,        "trace events overwritten before they were read")
+
+#define MH_STATS_DECLARE_FIELD(name, description) ULONG64 name;
+typedef struct _MH_STATS {
+    MH_STATS_FIELDS(MH_STATS_DECLARE_FIELD)
+} MH_STATS;
+#define MH_STATS_COUNT_FIELD(name, description) +1
+#define MH_STATS_FIELD_COUNT (0 MH_STATS_FIELDS(MH_STATS_COUNT_FIELD))
+MH_STATIC_ASSERT(mh_stats, sizeof(MH_STATS) == 8 * MH_STATS_FIELD_COUNT);
+
+/* ---------------------------------------------------------------- fault injection */
+/*
+ * The OS side misbehaving on purpose. A fault stays armed until Count operations used it
+ * (0: no count limit) or DurationMs passed (0: no time limit), or until RESET_FAULTS.
+ * X(name, value, description)
+ */
+#define MH_FAULT_KINDS(X) \
+    X(CREATE_CONTEXT_FAIL, 1, "CreateContext fails with Status; Param 0: before the miniport is called, 1: after it succeeded (the host then calls DestroyContext, as dxgkrnl does when a later start step fails)") \
+    X(SEND_FAIL,           2, "DxgkCbMiracastSendMessage fails with Status before delivery; no callback") \
+    X(CALLBACK_INLINE,     3, "the host answers (echo, Status) and runs the callback before DxgkCbMiracastSendMessage returns") \
+    X(CALLBACK_DELAY,      4, "callbacks run Param milliseconds after the answer") \
+    X(CALLBACK_STATUS,     5, "callbacks receive Status instead of the answer's status") \
+    X(CALLBACK_CONCURRENT, 6, "callbacks are held until Param are ready, then run at once on several threads") \
+    X(CALLBACK_REVERSE,    7, "callbacks are held until Param are ready, then run newest first") \
+    X(LOCK_BYPASS,         8, "the host skips the Miracast-class lock (proves the miniport's overlap detector)")
+
+#define MH_FAULT_DECLARE_KIND(name, value, description) MH_FAULT_##name = value,
+typedef enum _MH_FAULT_KIND {
+    MH_FAULT_NONE = 0,
+    MH_FAULT_KINDS(MH_FAULT_DECLARE_KIND)
+    MH_FAULT_KIND_LIMIT
+} MH_FAULT_KIND;
+
+typedef struct _MH_FAULT {
+    ULONG Kind;                /* MH_FAULT_KIND */
+    ULONG Count;               /* operations it applies to; 0: unlimited */
+    ULONG DurationMs;          /* lifetime; 0: unlimited */
+    LONG Status;               /* for the kinds that take a status */
+    ULONG Param;               /* kind-specific */
+    ULONG Reserved;
+} MH_FAULT;
+MH_STATIC_ASSERT(mh_fault, sizeof(MH_FAULT) == 24);
+
+/* ---------------------------------------------------------------- DDI trace */
+/* X(name, value) */
+#define MH_TRACE_KINDS(X) \
+    X(DDI_ENTER, 1)   /* Detail: MH_DDI_*; Arg0/Arg1: key arguments */ \
+    X(DDI_EXIT, 2)    /* Detail: MH_DDI_*; Status: result; Arg0: TargetId / BytesReturned */ \
+    X(SEND, 3)        /* Status: DxgkCbMiracastSendMessage's return; Arg0: input size; Arg1: output size */ \
+    X(DELIVER, 4)     /* a message handed to the agent (Arg0: messages in that receive) */ \
+    X(CALLBACK, 5)    /* Status: IO_STATUS_BLOCK.Status; Arg0: Information; Detail: MH_ANSWER_* */ \
+    X(HPD, 6)         /* DxgkCbIndicateChildStatus stand-in; Arg0: Connected; Arg1: ChildUid */ \
+    X(CHUNK, 7)       /* DxgkCbReportChunkInfo; Status: its result; Arg0: chunk type; Arg1: private size */ \
+    X(SESSION, 8)     /* Detail: MH_SESSION_START / MH_SESSION_STOP; Status: result */ \
+    X(AGENT, 9)       /* Detail: 1 attach, 0 detach; Arg0: flags */ \
+    X(FAULT, 10)      /* Detail: MH_FAULT_KIND applied; Status: the status it injected */
+
+#define MH_TRACE_DECLARE_KIND(name, value) MH_TRACE_##name = value,
+typedef enum _MH_TRACE_KIND {
+    MH_TRACE_NONE = 0,
+    MH_TRACE_KINDS(MH_TRACE_DECLARE_KIND)
+    MH_TRACE_KIND_LIMIT
+} MH_TRACE_KIND;
+
+#define MH_DDI_QUERY_CAPS      1u
+#define MH_DDI_CREATE_CONTEXT  2u
+#define MH_DDI_DESTROY_CONTEXT 3u
+#define MH_DDI_IO_CONTROL      4u
+
+/* How a message was answered (CALLBACK Detail). */
+#define MH_ANSWER_AGENT      1u
+#define MH_ANSWER_RESPONDER  2u
+#define MH_ANSWER_INLINE     3u  /* CALLBACK_INLINE fault */
+#define MH_ANSWER_DROPPED    4u  /* completed by the host with an error status */
+
+typedef struct _MH_TRACE_EVENT {
+    ULONG64 Sequence;          /* 1, 2, 3 ... never reused while loaded */
+    ULONG64 Time;              /* interrupt time, 100 ns units */
+    ULONG Kind;                /* MH_TRACE_KIND */
+    ULONG Detail;
+    LONG Status;
+    ULONG ThreadId;
+    ULONG64 ContextId;
+    ULONG64 MessageId;
+    ULONG64 Arg0;
+    ULONG64 Arg1;
+} MH_TRACE_EVENT;
+MH_STATIC_ASSERT(mh_trace_event, sizeof(MH_TRACE_EVENT) == 64);
+
+typedef struct _MH_TRACE_READ_IN {
+    ULONG64 StartSequence;     /* first sequence wanted; 0 or 1: from the oldest kept */
+} MH_TRACE_READ_IN;
+MH_STATIC_ASSERT(mh_trace_read_in, sizeof(MH_TRACE_READ_IN) == 8);
+
+typedef struct _MH_TRACE_READ_OUT {
+    ULONG64 NextSequence;      /* pass as StartSequence to continue */
+    ULONG64 Lost;              /* events at or after StartSequence already overwritten */
+    ULONG Count;               /* MH_TRACE_EVENT records that follow */
+    ULONG Reserved;
+    /* MH_TRACE_EVENT Events[Count] */
+} MH_TRACE_READ_OUT;
+MH_STATIC_ASSERT(mh_trace_read_out, sizeof(MH_TRACE_READ_OUT) == 24);
+
+/* ---------------------------------------------------------------- the test miniport's own IoControl */
+/*
+ * The payload of DxgkDdiMiracastIoControl is private to each vendor. The test miniport's format:
+ * an MP_IOCTL_HEADER, then command data. Its output is command-specific.
+ */
+typedef struct _MP_IOCTL_HEADER {
+    ULONG Command;             /* MP_CMD_* */
+    ULONG Arg0;
+    ULONG Arg1;
+    ULONG Arg2;
+    /* UCHAR Data[] */
+} MP_IOCTL_HEADER;
+MH_STATIC_ASSERT(mp_ioctl_header, sizeof(MP_IOCTL_HEADER) == 16);
+
+#define MP_CMD_ECHO            1u  /* output: Data */
+#define MP_CMD_SEND_MESSAGES   2u  /* Arg0 messages of Arg1 input bytes, Arg2 output bytes; output: MP_SEND_RESULT */
+#define MP_CMD_READ_STATE      3u  /* output: MP_STATE */
+#define MP_CMD_MONITOR_ARRIVE  4u  /* DxgkCbIndicateChildStatus(Connected = TRUE) */
+#define MP_CMD_MONITOR_DEPART  5u  /* DxgkCbIndicateChildStatus(Connected = FALSE) */
+#define MP_CMD_REPORT_CHUNK    6u  /* DxgkCbReportChunkInfo: Arg0 chunk type, Arg1 private data size
+                                      (nonzero passes a non-NULL pointer), Arg2 frame number; output: LONG status */
+#define MP_CMD_HOLD            7u  /* stay inside the DDI for Arg0 ms (widens race windows) */
+
+typedef struct _MP_SEND_RESULT {
+    ULONG Sent;                /* DxgkCbMiracastSendMessage returned STATUS_PENDING */
+    ULONG Failed;
+    LONG FirstError;
+    ULONG Reserved;
+} MP_SEND_RESULT;
+MH_STATIC_ASSERT(mp_send_result, sizeof(MP_SEND_RESULT) == 16);
+
+/* The test miniport's own view of what happened to it. X(name, description) */
+#define MP_STATE_FIELDS(X) \
+    X(ContextsCreated,        "successful DxgkDdiMiracastCreateContext calls") \
+    X(ContextsDestroyed,      "DxgkDdiMiracastDestroyContext calls") \
+    X(ContextsLive,           "contexts alive now") \
+    X(IoControls,             "DxgkDdiMiracastIoControl calls") \
+    X(MessagesSent,           "DxgkCbMiracastSendMessage calls that returned STATUS_PENDING") \
+    X(SendFailures,           "DxgkCbMiracastSendMessage calls that failed") \
+    X(CallbacksRun,           "DxgkCbMiracastSendMessageCallback invocations on live blocks") \
+    X(CallbacksBeforeReturn,  "callbacks that ran before DxgkCbMiracastSendMessage returned") \
+    X(CallbacksConcurrentMax, "most callbacks seen running at the same time") \
+    X(BlocksOutstanding,      "send blocks held until their callback") \
+    X(BadCallbacks,           "callbacks for a block that was not live (double completion)") \
+    X(ClassOverlaps,          "times two Miracast-class DDIs were inside at once") \
+    X(Level3Overlaps,         "times a third-level call overlapped any other DDI") \
+    X(MonitorConnected,       "1 while the miniport reports its monitor connected") \
+    X(HpdArrivals,            "monitor arrival indications") \
+    X(HpdDepartures,          "monitor departure indications") \
+    X(ChunkReports,           "DxgkCbReportChunkInfo calls") \
+    X(LastContextTargetId,    "TargetId of the newest context")
+
+#define MP_STATE_DECLARE_FIELD(name, description) ULONG64 name;
+typedef struct _MP_STATE {
+    MP_STATE_FIELDS(MP_STATE_DECLARE_FIELD)
+} MP_STATE;
+#define MP_STATE_COUNT_FIELD(name, description) +1
+#define MP_STATE_FIELD_COUNT (0 MP_STATE_FIELDS(MP_STATE_COUNT_FIELD))
+MH_STATIC_ASSERT(mp_state, sizeof(MP_STATE) == 8 * MP_STATE_FIELD_COUNT);
+
+/* The caps the test miniport reports. */
+#define MP_CAPS_MAX_CHUNK_PRIVATE_DATA 256u
+#define MP_CAPS_FLAGS                  0x1u  /* HdcpSupport: required of every Miracast driver */
+#define MP_FIRST_TARGET_ID             0x4D43u /* "MC": TargetId of target 0; target n is this + n */
+
+#endif /* MIRACAST_HIL_IOCTL_H */
