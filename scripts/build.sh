@@ -30,6 +30,6 @@ fi
 if [ -f tsconfig.json ]; then
   node node_modules/typescript/bin/tsc -p tsconfig.json
   cp lib/index.mjs dist/index.mjs
-  cp dist/index.d.ts dist/index.d.mts
+  cp lib/index.d.mts dist/index.d.mts
 fi
 mh_log "build complete"

@@ -691,6 +691,15 @@ static const check checks[] = {
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };
 
+int mh_list_checks(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        printf("%s%s\n", checks[i].destructive ? "destructive: " : "", checks[i].name);
+    }
+    return 0;
+}
+
 int mh_run_checks(const char *filter, BOOL include_destructive)
 {
     unsigned passed = 0, failed = 0;

@@ -7,6 +7,9 @@
    include_destructive. Prints one line per check and "N passed, N failed". Returns 0 if all passed. */
 int mh_run_checks(const char *filter, BOOL include_destructive);
 
+/* Prints each check's name on a line, prefixed "destructive: " for those that stop the driver. */
+int mh_list_checks(void);
+
 /* Benchmarks (mh_bench.c); each prints one JSON line. */
 int mh_bench_echo(unsigned calls, unsigned bytes);
 int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes);

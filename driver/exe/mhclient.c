@@ -2,6 +2,7 @@
  * mhclient - the raw C client of the miracast-hil test driver (Win32, no dependencies).
  *
  *   mhclient check [--unload] [FILTER]   run the checks (the unload check stops and restarts the driver)
+ *   mhclient list                        print the checks' names, one per line (destructive ones marked)
  *   mhclient bench-echo CALLS [BYTES]    synchronous IOCTL round trips
  *   mhclient bench-send IN_FLIGHT COMPLETIONS [BYTES]   sendMessage throughput on an IOCP
  *   mhclient stats                       print the driver's counters
@@ -40,6 +41,9 @@ int main(int argc, char **argv)
         }
         return mh_run_checks(filter, unload);
     }
+    if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+        return mh_list_checks();
+    }
     if (argc >= 3 && strcmp(argv[1], "bench-echo") == 0) {
         return mh_bench_echo((unsigned)atoi(argv[2]), argc >= 4 ? (unsigned)atoi(argv[3]) : 5);
     }
@@ -49,7 +53,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "stats") == 0) {
         return print_stats();
     }
-    fprintf(stderr, "usage: mhclient check [--unload] [FILTER] | bench-echo CALLS [BYTES] | "
+    fprintf(stderr, "usage: mhclient check [--unload] [FILTER] | list | bench-echo CALLS [BYTES] | "
                     "bench-send IN_FLIGHT COMPLETIONS [BYTES] | stats\n");
     return 2;
 }

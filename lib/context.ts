@@ -1,0 +1,98 @@
+// A Miracast context: what DxgkDdiMiracastCreateContext made, owned by the handle that created it.
+import type { MiracastDevice } from './device';
+import { checkWaitOptions } from './device';
+import { checkBoolean, checkBytes, checkInteger, checkOptions } from './validate';
+import { MiniportCommands } from './miniport';
+import type { SendMessageResult } from './types';
+
+export interface SendMessageOptions {
+  /** The miniport's output buffer size (default 0). The answer is cut to it. */
+  outputSize?: number;
+  /** Cancels the request in the kernel; the promise rejects with the signal's reason (AbortError). */
+  signal?: AbortSignal;
+  /** Cancels the request in the kernel after this many milliseconds; rejects with TimeoutError. */
+  timeoutMs?: number;
+}
+
+export interface IoControlOptions {
+  /** OutputBufferSize given to DxgkDdiMiracastIoControl (default 4096). */
+  outputSize?: number;
+  /** The UMD's HardwareAccess: third-level synchronization instead of the Miracast class. */
+  hardwareAccess?: boolean;
+}
+
+export class MiracastContext implements AsyncDisposable {
+  /** The host's id for this context. */
+  readonly id: number;
+  /** The TargetId DxgkDdiMiracastCreateContext returned. */
+  readonly targetId: number;
+  readonly device: MiracastDevice;
+  /** The test miniport's own IoControl commands, on this context. */
+  readonly miniport: MiniportCommands;
+  #destroyed = false;
+  #destroying: Promise<void> | undefined;
+
+  /** @internal use device.createContext() */
+  constructor(device: MiracastDevice, id: number, targetId: number) {
+    this.device = device;
+    this.id = id;
+    this.targetId = targetId;
+    this.miniport = new MiniportCommands(this);
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /**
+   * Has the miniport send a message through DxgkCbMiracastSendMessage. Resolves when its
+   * DxgkCbMiracastSendMessageCallback has run, with the IO_STATUS_BLOCK it received and the
+   * bytes written to its output buffer. An error status in that block is data, not a rejection.
+   * Rejects with NtStatusError when the message could not be sent (STATUS_DEVICE_REMOVED: no
+   * agent and no responder), or AbortError / TimeoutError when cancelled.
+   */
+  async sendMessage(input: Uint8Array, options?: SendMessageOptions): Promise<SendMessageResult> {
+    const limits = this.device.constants.limits;
+    const bytes = checkBytes(input, 'input', limits.maxMessageBytes);
+    const opts = checkOptions(options, 'options');
+    const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxMessageBytes, 0);
+    const wait = checkWaitOptions(opts.signal, opts.timeoutMs);
+    return await this.device.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait);
+  }
+
+  /** DxgkDdiMiracastIoControl (the UMD's MiracastIoControl). Resolves to the bytes it returned. */
+  async ioControl(input: Uint8Array, options?: IoControlOptions): Promise<Buffer> {
+    const limits = this.device.constants.limits;
+    const bytes = checkBytes(input, 'input', limits.maxIoControlBytes);
+    const opts = checkOptions(options, 'options');
+    const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxIoControlBytes, 4096);
+    const hardwareAccess = checkBoolean(opts.hardwareAccess, 'options.hardwareAccess', false);
+    return await this.device.request<Buffer>('ioControl', [this.id, bytes, outputSize, hardwareAccess]);
+  }
+
+  /**
+   * DxgkDdiMiracastDestroyContext. Every message of this context still outstanding completes
+   * through its callback first, with an error status. Safe to call more than once.
+   */
+  destroy(): Promise<void> {
+    this.#destroying ??= (async () => {
+      try {
+        await this.device.request('destroyContext', [this.id]);
+      } finally {
+        this.markDestroyed();
+      }
+    })();
+    return this.#destroying;
+  }
+
+  /** @internal the device closed: the driver destroys the context itself */
+  markDestroyed(): void {
+    this.#destroyed = true;
+    this.device.forgetContext(this);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#destroyed || this.device.closed) return;
+    await this.destroy();
+  }
+}

@@ -1,0 +1,300 @@
+// The control device (\\.\MiracastHil): opening it, the request machinery every operation goes
+// through (ids, ref/unref, AbortSignal and timeouts that cancel in the kernel, typed errors), and
+// the device-level operations.
+import { native, isNativeFailure, type NativeConstants, type NativeDevice } from './binding';
+import { NtStatusError, abortError, abortReason, timeoutError } from './errors';
+import { NtStatus } from './ntstatus';
+import {
+  checkBoolean, checkBytes, checkFunction, checkInteger, checkOptions, checkSignal, checkStatus, checkTimeout,
+} from './validate';
+import { MiracastContext } from './context';
+import { MiracastAgent, type AgentHandler, type AgentOptions } from './agent';
+import { faultRequest, type FaultSpec } from './faults';
+import { decodeTrace, type TraceRead } from './trace';
+import type { DriverInfo, DriverStats, MiracastCaps, ResponderOptions } from './types';
+
+type OpName = keyof NativeConstants['ops'];
+
+/** Per-request options of the internal request machinery. */
+export interface RequestOptions {
+  ref?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** A request issued but not awaited: its id (to cancel it or change its ref) and its promise. */
+export interface IssuedRequest<T> {
+  id: number;
+  promise: Promise<T>;
+}
+
+/** Thrown when an operation is started on a device that is closed or closing. */
+export class DeviceClosedError extends Error {
+  readonly code = 'ERR_DEVICE_CLOSED';
+  constructor(operation: string) {
+    super(`${operation}: the device is closed`);
+    this.name = 'DeviceClosedError';
+  }
+}
+
+export interface OpenDeviceOptions {
+  /** Win32 path of the control device. Default: \\.\MiracastHil */
+  path?: string;
+}
+
+/**
+ * Opens the control device. Rejects with an NtStatusError (operation "openDevice") when the device
+ * cannot be opened (no driver: STATUS_OBJECT_NAME_NOT_FOUND), or an Error when the driver speaks
+ * another contract version.
+ */
+export async function openDevice(options?: OpenDeviceOptions): Promise<MiracastDevice> {
+  const { path } = checkOptions(options, 'options');
+  if (path !== undefined && typeof path !== 'string') {
+    throw new TypeError('options.path must be a string');
+  }
+  const addon = native();
+  const devicePath = path ?? addon.constants.devicePath;
+  let handle: NativeDevice;
+  try {
+    handle = new addon.Device(devicePath);
+  } catch (error) {
+    const e = error as { ntstatus?: number; win32?: number };
+    if (typeof e?.ntstatus === 'number') {
+      throw new NtStatusError(e.ntstatus, 'openDevice', { win32: e.win32, cause: error });
+    }
+    throw error;
+  }
+  const device = new MiracastDevice(handle, devicePath, addon.constants);
+  const info = await device.info();
+  if (info.contractVersion >>> 16 !== addon.constants.contractVersion >>> 16) {
+    await device.close();
+    throw new Error(
+      `the driver speaks contract ${info.contractVersion >>> 16}.${info.contractVersion & 0xffff}, ` +
+        `this library ${addon.constants.contractVersion >>> 16}.${addon.constants.contractVersion & 0xffff}`,
+    );
+  }
+  return device;
+}
+
+export class MiracastDevice implements AsyncDisposable {
+  /** The Win32 path this device was opened with. */
+  readonly path: string;
+  /** @internal */
+  readonly constants: NativeConstants;
+  readonly #handle: NativeDevice;
+  #nextId = 1;
+  #closing: Promise<void> | undefined;
+  readonly #contexts = new Set<MiracastContext>();
+  #agent: MiracastAgent | undefined;
+
+  /** @internal use openDevice() */
+  constructor(handle: NativeDevice, path: string, constants: NativeConstants) {
+    this.#handle = handle;
+    this.path = path;
+    this.constants = constants;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Requests in flight on this device (all kinds). */
+  get inFlight(): number {
+    return this.#handle.inFlight;
+  }
+
+  // ------------------------------------------------------------------ request machinery
+
+  /** @internal Issues a request; the caller awaits `promise` (through settle()). */
+  issue<T>(op: OpName, args: unknown[], ref = true): IssuedRequest<T> {
+    if (this.#closing) throw new DeviceClosedError(op);
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+    const promise = this.#handle.submit(this.constants.ops[op], id, ref, ...args) as Promise<T>;
+    return { id, promise };
+  }
+
+  /** @internal Awaits an issued request and turns a failure into the right error. */
+  async settle<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions = {}): Promise<T> {
+    const { signal, timeoutMs } = options;
+    let reason: 'abort' | 'timeout' | undefined;
+    const onAbort = () => {
+      reason ??= 'abort';
+      this.#handle.cancel(issued.id);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            reason ??= 'timeout';
+            this.#handle.cancel(issued.id);
+          }, timeoutMs);
+    try {
+      return await issued.promise;
+    } catch (failure) {
+      throw this.#failure(operation, failure, reason, signal, timeoutMs);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  /** @internal Issues a request and awaits it. */
+  async request<T>(op: OpName, args: unknown[], options: RequestOptions = {}): Promise<T> {
+    if (options.signal?.aborted) throw abortReason(options.signal, op);
+    return await this.settle<T>(op, this.issue<T>(op, args, options.ref ?? true), options);
+  }
+
+  /** @internal Cancels one request in the kernel (CancelIoEx); false if it already completed. */
+  cancel(id: number): boolean {
+    return this.#handle.cancel(id);
+  }
+
+  /** @internal Whether an in-flight request keeps the event loop alive. */
+  setRef(id: number, ref: boolean): boolean {
+    return this.#handle.setRef(id, ref);
+  }
+
+  #failure(operation: string, failure: unknown, reason: 'abort' | 'timeout' | undefined,
+           signal: AbortSignal | undefined, timeoutMs: number | undefined): unknown {
+    if (!isNativeFailure(failure)) return failure;
+    if (failure.ntstatus === NtStatus.STATUS_CANCELLED) {
+      // Cancelled in the kernel: say why.
+      if (reason === 'abort' && signal) return abortReason(signal, operation);
+      if (reason === 'timeout') return timeoutError(`${operation} timed out after ${timeoutMs} ms`);
+      if (this.#closing) return abortError(`${operation} was cancelled: the device was closed`);
+    }
+    return new NtStatusError(failure.ntstatus, operation);
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  /** The driver's contract version and limits. */
+  async info(): Promise<DriverInfo> {
+    return await this.request<DriverInfo>('getInfo', []);
+  }
+
+  /** The control layer's own round trip (no DDI, no lock): resolves to the same bytes. */
+  async echo(data: Uint8Array): Promise<Buffer> {
+    const bytes = checkBytes(data, 'data', this.constants.limits.maxEchoBytes);
+    return await this.request<Buffer>('echo', [bytes]);
+  }
+
+  /** DxgkDdiMiracastQueryCaps. `capsSize` is passed as MiracastCapsSize (default 8, the struct's size). */
+  async queryCaps(options?: { capsSize?: number }): Promise<MiracastCaps> {
+    const { capsSize } = checkOptions(options, 'options');
+    const size = checkInteger(capsSize, 'options.capsSize', 0, 4096, 8);
+    const raw = await this.request<{ maxChunkPrivateDriverDataSize: number; flags: number }>('queryCaps', [size]);
+    return {
+      maxChunkPrivateDriverDataSize: raw.maxChunkPrivateDriverDataSize,
+      hdcpSupport: (raw.flags & 1) !== 0,
+      flags: raw.flags,
+    };
+  }
+
+  /** DxgkDdiMiracastCreateContext. Rejects with STATUS_RESOURCE_IN_USE while every target has a live context. */
+  async createContext(): Promise<MiracastContext> {
+    const raw = await this.request<{ contextId: number; targetId: number }>('createContext', []);
+    const context = new MiracastContext(this, raw.contextId, raw.targetId);
+    this.#contexts.add(context);
+    return context;
+  }
+
+  /** @internal */
+  forgetContext(context: MiracastContext): void {
+    this.#contexts.delete(context);
+  }
+
+  /**
+   * Attaches this handle as the agent: the stand-in for the Miracast user-mode driver, whose
+   * handler answers the miniport's messages (HandleKernelModeMessage).
+   */
+  async attachAgent(handler: AgentHandler, options?: AgentOptions): Promise<MiracastAgent> {
+    checkFunction<AgentHandler>(handler, 'handler');
+    const opts = checkOptions(options, 'options');
+    const manualSessions = checkBoolean(opts.manualSessions, 'options.manualSessions', false);
+    checkBoolean(opts.ref, 'options.ref', true);
+    if (opts.onError !== undefined) checkFunction(opts.onError, 'options.onError');
+    checkInteger(opts.receiveDepth, 'options.receiveDepth', 1, 16, 2);
+    if (this.#agent?.attached) {
+      throw new NtStatusError(this.constants.statuses.AGENT_TAKEN, 'attachAgent');
+    }
+    await this.request('attachAgent', [manualSessions]);
+    const agent = new MiracastAgent(this, handler, opts);
+    this.#agent = agent;
+    agent.start();
+    return agent;
+  }
+
+  /** The kernel responder: when enabled it answers every message (echo) with `status` after `delayMs`. */
+  async configureResponder(options: ResponderOptions): Promise<void> {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const enabled = checkBoolean(options.enabled, 'options.enabled', true);
+    const status = checkStatus(options.status, 'options.status', 0);
+    const delayMs = checkInteger(options.delayMs, 'options.delayMs', 0, this.constants.limits.maxResponderDelayMs, 0);
+    await this.request('configureResponder', [enabled, status, delayMs]);
+  }
+
+  /** The driver's counters (allocations, contexts, messages, callbacks, IRPs, ...). */
+  async stats(): Promise<DriverStats> {
+    return await this.request<DriverStats>('stats', []);
+  }
+
+  /** Test knob: the number of Miracast targets of the test miniport (1, as on real hardware, by default). */
+  async configureMiniport(options: { targetCount: number }): Promise<void> {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const count = checkInteger(options.targetCount, 'options.targetCount', 1, this.constants.limits.maxTargets);
+    await this.request('configureMiniport', [count]);
+  }
+
+  /** Arms a fault: the OS side misbehaving on purpose, for a number of operations or a time. */
+  async injectFault(fault: FaultSpec): Promise<void> {
+    await this.request('setFault', faultRequest(fault, this.constants));
+  }
+
+  /** Disarms every fault (and releases callbacks a batch fault was holding). */
+  async resetFaults(): Promise<void> {
+    await this.request('resetFaults', []);
+  }
+
+  /** Reads the DDI trace from `since` (a sequence number; default: the oldest kept). */
+  async trace(options?: { since?: number; max?: number }): Promise<TraceRead> {
+    const { since, max } = checkOptions(options, 'options');
+    const start = checkInteger(since, 'options.since', 0, Number.MAX_SAFE_INTEGER, 0);
+    const limit = checkInteger(max, 'options.max', 1, this.constants.limits.traceCapacity, this.constants.limits.traceCapacity);
+    const raw = await this.request<{ nextSequence: number; lost: number; events: never[] }>('trace', [start, limit]);
+    return decodeTrace(raw, this.constants);
+  }
+
+  /** The sequence number the next trace event will get: pass it as `since` to read what follows. */
+  async traceMark(): Promise<number> {
+    const read = await this.trace({ since: Number.MAX_SAFE_INTEGER, max: 1 });
+    return read.nextSequence;
+  }
+
+  /**
+   * Closes the device: cancels every request in flight in the kernel (they reject with AbortError),
+   * waits until each has completed, then closes the handle. The driver then destroys this handle's
+   * contexts and detaches its agent. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#agent?.markDetached();
+      for (const context of this.#contexts) context.markDestroyed();
+      this.#contexts.clear();
+      this.#closing = this.#handle.close();
+    }
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Timeout/abort options shared by operations that may wait. */
+export function checkWaitOptions(signal: unknown, timeoutMs: unknown): { signal?: AbortSignal; timeoutMs?: number } {
+  return { signal: checkSignal(signal, 'options.signal'), timeoutMs: checkTimeout(timeoutMs, 'options.timeoutMs') };
+}

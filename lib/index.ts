@@ -1,0 +1,14 @@
+// miracast-hil: exercise a WDDM display miniport's Miracast DDIs from TypeScript.
+export { openDevice, MiracastDevice, DeviceClosedError, type OpenDeviceOptions } from './device';
+export { MiracastContext, type SendMessageOptions, type IoControlOptions } from './context';
+export { MiracastAgent, type AgentHandler, type AgentMessage, type AgentOptions, type AgentReply } from './agent';
+export { MiniportCommands, type SendMessagesResult } from './miniport';
+export { NtStatusError } from './errors';
+export { NtStatus, ntStatusName, ntSuccess, ntError, type NtStatusName } from './ntstatus';
+export { faultKindNames, type FaultSpec, type FaultKind, type FaultScope } from './faults';
+export type { TraceEvent, TraceRead, DdiName, AnswerKind } from './trace';
+export {
+  driverStatsFields, miniportStateFields, isIdle,
+  type DriverInfo, type DriverStats, type MiracastCaps, type MiniportState, type ResponderOptions, type SendMessageResult,
+} from './types';
+export { contract, engineState } from './contract';

@@ -1,0 +1,80 @@
+// The DDI trace (what the HLK's ETW log plays): DDI entries and exits with their key arguments
+// and results, sends, deliveries, callbacks with their status, hot-plug indications, chunk
+// reports, sessions, agent attach/detach and applied faults. Read from a bounded ring; `lost`
+// says how many events were overwritten before they were read.
+import type { NativeConstants } from './binding';
+import { ntStatusName } from './ntstatus';
+import { faultKindNames, type FaultKind } from './faults';
+
+export type DdiName = 'queryCaps' | 'createContext' | 'destroyContext' | 'ioControl';
+export type AnswerKind = 'agent' | 'responder' | 'inline' | 'dropped';
+
+interface TraceEventBase {
+  /** 1, 2, 3 ... in the order the driver recorded them. */
+  sequence: number;
+  /** Interrupt time, 100 ns units. */
+  time: number;
+  threadId: number;
+  contextId: number;
+  messageId: number;
+  status: number;
+  statusName: string;
+}
+
+export type TraceEvent = TraceEventBase &
+  (
+    | { kind: 'ddiEnter'; ddi: DdiName }
+    | { kind: 'ddiExit'; ddi: DdiName; /** TargetId for createContext, BytesReturned for ioControl */ result: number }
+    | { kind: 'send'; inputSize: number; outputSize: number }
+    | { kind: 'deliver'; positionInReceive: number }
+    | { kind: 'callback'; answer: AnswerKind; information: number }
+    | { kind: 'hpd'; connected: boolean; childUid: number }
+    | { kind: 'chunk'; chunkType: number; privateDataSize: number }
+    | { kind: 'session'; action: 'start' | 'stop' }
+    | { kind: 'agent'; attached: boolean; flags: number; processId: number }
+    | { kind: 'fault'; fault: FaultKind }
+  );
+
+export interface TraceRead {
+  events: TraceEvent[];
+  /** Pass as `since` to read on from here. */
+  nextSequence: number;
+  /** Events at or after `since` that were overwritten before this read. */
+  lost: number;
+}
+
+interface RawEvent {
+  sequence: number; time: number; kind: number; detail: number; status: number; threadId: number;
+  contextId: number; messageId: number; arg0: number; arg1: number;
+}
+
+const ddiNames: Record<number, DdiName> = { 1: 'queryCaps', 2: 'createContext', 3: 'destroyContext', 4: 'ioControl' };
+const answerNames: Record<number, AnswerKind> = { 1: 'agent', 2: 'responder', 3: 'inline', 4: 'dropped' };
+
+export function decodeTrace(raw: { nextSequence: number; lost: number; events: RawEvent[] }, constants: NativeConstants): TraceRead {
+  const kinds = constants.traceKinds;
+  const faultByValue = new Map<number, FaultKind>();
+  for (const [name, contractName] of Object.entries(faultKindNames)) {
+    faultByValue.set(constants.faultKinds[contractName], name as FaultKind);
+  }
+  const events = raw.events.map((e): TraceEvent => {
+    const base: TraceEventBase = {
+      sequence: e.sequence, time: e.time, threadId: e.threadId, contextId: e.contextId, messageId: e.messageId,
+      status: e.status, statusName: ntStatusName(e.status),
+    };
+    switch (e.kind) {
+      case kinds.DDI_ENTER: return { ...base, kind: 'ddiEnter', ddi: ddiNames[e.detail] };
+      case kinds.DDI_EXIT: return { ...base, kind: 'ddiExit', ddi: ddiNames[e.detail], result: e.arg0 };
+      case kinds.SEND: return { ...base, kind: 'send', inputSize: e.arg0, outputSize: e.arg1 };
+      case kinds.DELIVER: return { ...base, kind: 'deliver', positionInReceive: e.arg0 };
+      case kinds.CALLBACK: return { ...base, kind: 'callback', answer: answerNames[e.detail], information: e.arg0 };
+      case kinds.HPD: return { ...base, kind: 'hpd', connected: e.arg0 !== 0, childUid: e.arg1 };
+      case kinds.CHUNK: return { ...base, kind: 'chunk', chunkType: e.arg0, privateDataSize: e.arg1 };
+      case kinds.SESSION: return { ...base, kind: 'session', action: e.detail === constants.sessionActions.START ? 'start' : 'stop' };
+      case kinds.AGENT: return { ...base, kind: 'agent', attached: e.detail === 1, flags: e.arg0, processId: e.arg1 };
+      case kinds.FAULT: return { ...base, kind: 'fault', fault: faultByValue.get(e.detail) ?? ('unknown' as FaultKind) };
+      default: throw new Error(`unknown trace event kind ${e.kind}`);
+    }
+  });
+  return { events, nextSequence: raw.nextSequence, lost: raw.lost };
+}

@@ -1,0 +1,118 @@
+// Public result types.
+
+export interface DriverInfo {
+  contractVersion: number;
+  maxMessageBytes: number;
+  maxIoControlBytes: number;
+  receiveBufferMin: number;
+  traceCapacity: number;
+  maxTargets: number;
+  statsSize: number;
+}
+
+export interface MiracastCaps {
+  /** DXGK_MIRACAST_CAPS.MaxChunkPrivateDriverDataSize */
+  maxChunkPrivateDriverDataSize: number;
+  /** DXGK_MIRACAST_CAPS.Flags.HdcpSupport */
+  hdcpSupport: boolean;
+  /** DXGK_MIRACAST_CAPS.Flags.Value */
+  flags: number;
+}
+
+export interface ResponderOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /** The IO_STATUS_BLOCK status it answers with (default STATUS_SUCCESS). */
+  status?: number;
+  /** Delay before the callback runs (default 0). */
+  delayMs?: number;
+}
+
+export interface SendMessageResult {
+  /** pIoStatusBlock->Status seen by DxgkCbMiracastSendMessageCallback. */
+  status: number;
+  /** pIoStatusBlock->Information. */
+  information: number;
+  /** The bytes the answer wrote to the miniport's output buffer. */
+  output: Buffer;
+}
+
+/** The driver's counters (IOCTL_MH_GET_STATS); see MH_STATS_FIELDS in the contract header. */
+export interface DriverStats {
+  allocationsOutstanding: number;
+  allocationsTotal: number;
+  fileContexts: number;
+  hostContexts: number;
+  hostMessages: number;
+  miniportBlocks: number;
+  miniportContexts: number;
+  handlesOpen: number;
+  agentAttached: number;
+  messagesHeld: number;
+  messagesQueued: number;
+  messagesDelivered: number;
+  messagesAwaitingCallback: number;
+  messagesTotal: number;
+  sendFailures: number;
+  callbacksRun: number;
+  responderAnswers: number;
+  agentAnswers: number;
+  messagesDropped: number;
+  receiveCompletions: number;
+  receiveBatchMax: number;
+  replyBatchMax: number;
+  irpsPending: number;
+  irpsPendedTotal: number;
+  irpsCancelledTotal: number;
+  ddiCalls: number;
+  ddiInside: number;
+  contractViolations: number;
+  faultsApplied: number;
+  traceEventsLost: number;
+}
+
+/** The field names of DriverStats, in the driver's order (checked against the addon in tests). */
+export const driverStatsFields: readonly (keyof DriverStats)[] = [
+  'allocationsOutstanding', 'allocationsTotal', 'fileContexts', 'hostContexts', 'hostMessages', 'miniportBlocks',
+  'miniportContexts', 'handlesOpen', 'agentAttached', 'messagesHeld', 'messagesQueued', 'messagesDelivered',
+  'messagesAwaitingCallback', 'messagesTotal', 'sendFailures', 'callbacksRun', 'responderAnswers', 'agentAnswers',
+  'messagesDropped', 'receiveCompletions', 'receiveBatchMax', 'replyBatchMax', 'irpsPending', 'irpsPendedTotal',
+  'irpsCancelledTotal', 'ddiCalls', 'ddiInside', 'contractViolations', 'faultsApplied', 'traceEventsLost',
+];
+
+/** The test miniport's own view (MP_STATE). */
+export interface MiniportState {
+  contextsCreated: number;
+  contextsDestroyed: number;
+  contextsLive: number;
+  ioControls: number;
+  messagesSent: number;
+  sendFailures: number;
+  callbacksRun: number;
+  callbacksBeforeReturn: number;
+  callbacksConcurrentMax: number;
+  blocksOutstanding: number;
+  badCallbacks: number;
+  classOverlaps: number;
+  level3Overlaps: number;
+  monitorConnected: number;
+  hpdArrivals: number;
+  hpdDepartures: number;
+  chunkReports: number;
+  lastContextTargetId: number;
+}
+
+export const miniportStateFields: readonly (keyof MiniportState)[] = [
+  'contextsCreated', 'contextsDestroyed', 'contextsLive', 'ioControls', 'messagesSent', 'sendFailures', 'callbacksRun',
+  'callbacksBeforeReturn', 'callbacksConcurrentMax', 'blocksOutstanding', 'badCallbacks', 'classOverlaps',
+  'level3Overlaps', 'monitorConnected', 'hpdArrivals', 'hpdDepartures', 'chunkReports', 'lastContextTargetId',
+];
+
+/** Nothing left behind: no context, message, miniport block or pended IRP, one allocation per open handle. */
+export function isIdle(stats: DriverStats): boolean {
+  return (
+    stats.hostContexts === 0 && stats.hostMessages === 0 && stats.miniportBlocks === 0 && stats.miniportContexts === 0 &&
+    stats.irpsPending === 0 && stats.fileContexts === stats.handlesOpen &&
+    stats.allocationsOutstanding === stats.fileContexts
+  );
+}

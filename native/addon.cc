@@ -1,0 +1,34 @@
+// addon.cc - module entry: the Device class, the contract's constants, and a probe of this
+// environment's engine for tests. Context-aware: every environment (main thread, each worker)
+// gets its own instance data and, on first use, its own engine.
+#include "addon_data.h"
+#include "constants.h"
+#include "device.h"
+
+namespace mh {
+namespace {
+
+Napi::Value EngineState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AddonData* data = AddonData::Of(env);
+  Napi::Object state = Napi::Object::New(env);
+  Engine* engine = data->engine();
+  state.Set("started", Napi::Boolean::New(env, engine != nullptr));
+  state.Set("inFlight", Napi::Number::New(env, engine ? static_cast<double>(engine->InFlight()) : 0));
+  state.Set("refs", Napi::Number::New(env, engine ? engine->Refs() : 0));
+  return state;
+}
+
+}  // namespace
+}  // namespace mh
+
+static Napi::Object InitMiracastHil(Napi::Env env, Napi::Object exports) {
+  using namespace mh;
+  env.SetInstanceData<AddonData>(new AddonData());
+  exports.Set("Device", Device::Define(env));
+  exports.Set("constants", MakeConstants(env));
+  exports.Set("engineState", Napi::Function::New(env, EngineState, "engineState"));
+  return exports;
+}
+
+NODE_API_MODULE(miracast_hil, InitMiracastHil)

@@ -1,0 +1,50 @@
+// device.h - a handle to the control device (\\.\MiracastHil), opened overlapped and associated
+// with the environment's completion port.
+//
+// JavaScript: new Device(path); device.submit(op, id, ref, ...args) -> Promise;
+// device.cancel(id) -> boolean; device.setRef(id, ref) -> boolean; device.close() -> Promise;
+// device.inFlight.
+// A request in flight pins its Device (an object reference held by the request), so a device
+// dropped by JavaScript with requests in flight is not collected until they have settled.
+// close() cancels everything in flight (CancelIoEx), waits for every completion to be
+// dequeued and settled, then closes the handle.
+#pragma once
+
+#include "engine.h"
+#include <napi.h>
+#include <unordered_map>
+#include <vector>
+
+namespace mh {
+
+class Device : public Napi::ObjectWrap<Device> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Device(const Napi::CallbackInfo& info);
+  ~Device() override;
+
+  // Engine hooks (JavaScript thread).
+  void OnIssued(Request* request);
+  void OnSettled(Napi::Env env, Request* request);
+  void OnDiscarded(Request* request);
+  void CancelAll();
+  void Detach();   // environment teardown: the engine is going away
+
+ private:
+  Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value SetRef(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value GetInFlight(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  void FinishClose(Napi::Env env);
+
+  HANDLE handle_ = INVALID_HANDLE_VALUE;
+  Engine* engine_ = nullptr;
+  uint32_t inFlight_ = 0;
+  bool closing_ = false;
+  std::vector<Napi::Promise::Deferred> closeWaiters_;
+  std::unordered_map<uint32_t, Request*> requests_;
+};
+
+}  // namespace mh

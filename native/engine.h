@@ -1,0 +1,101 @@
+// engine.h - the per-environment I/O engine: one completion port, one completion thread, one
+// thread-safe function back to the JavaScript thread.
+//
+// Threads and ownership:
+//   - The JavaScript thread creates requests, issues them (NtDeviceIoControlFile, overlapped),
+//     settles them and deletes them. Nothing else touches a request's promise or references.
+//   - The completion thread only waits on the port (GetQueuedCompletionStatusEx, up to 64 at a
+//     time), moves dequeued requests onto `completed_` under the mutex, and - if no call is already
+//     on its way - makes one NonBlockingCall. It never touches JavaScript values or buffers.
+//   - The JavaScript side settles at most kSettleBatch requests per event-loop turn; if more
+//     are waiting it comes back through setImmediate, so timers keep running under load.
+//   - The thread-safe function is referenced only while a `ref` request is in flight, so an
+//     idle open device does not keep the process alive.
+//   - Shutdown (environment cleanup hook, or the thread-safe function's finalizer, whichever
+//     runs first; both on the JavaScript thread) cancels everything in flight, waits until every
+//     completion has been dequeued, then stops and joins the thread. Only then is request memory
+//     freed, so the kernel never writes into freed memory.
+//   - The thread-safe function owns the engine: its finalizer, which Node runs only after the
+//     last call into it, joins the thread (if Shutdown has not) and deletes the engine. So no
+//     thread can call a finalized thread-safe function, and nothing outlives its owner.
+//   - Pending I/O never occupies a libuv threadpool thread.
+#pragma once
+
+#include "request.h"
+#include <napi.h>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace mh {
+
+class Engine;
+class Device;
+void EngineCallJs(Napi::Env env, Napi::Function, Engine* engine, void*);
+using CompletionTsfn = Napi::TypedThreadSafeFunction<Engine, void, EngineCallJs>;
+
+class Engine {
+ public:
+  static constexpr size_t kSettleBatch = 64;
+
+  // Creates the engine; *owner is cleared when the engine is deleted. Throws on failure.
+  static Engine* Create(Napi::Env env, Engine** owner);
+  ~Engine();
+  // The owner (per-environment data) goes away first: forget it, and shut down.
+  void Orphan() { owner_ = nullptr; Shutdown(); }
+
+  // Associates a device handle with the completion port.
+  bool Associate(HANDLE handle);
+  // Issues a request on the JavaScript thread. Returns its promise; the request now belongs to
+  // the engine, which settles and deletes it.
+  Napi::Promise Submit(Napi::Env env, HANDLE handle, Request* request);
+
+  // Changes whether an in-flight request keeps the event loop alive.
+  void SetRef(Napi::Env env, Request* request, bool ref);
+
+  void AddDevice(Device* device) { devices_.insert(device); }
+  void RemoveDevice(Device* device) { devices_.erase(device); }
+
+  void Shutdown();                         // idempotent, JavaScript thread only
+
+  uint64_t InFlight() const { return inFlight_.load(); }
+  uint32_t Refs() const { return refs_; }
+
+ private:
+  friend void EngineCallJs(Napi::Env env, Napi::Function, Engine* engine, void*);
+  explicit Engine(Napi::Env env) : env_(env) {}
+  static void TsfnFinalize(Napi::Env env, void*, Engine* engine);
+  static Napi::Value DrainTrampoline(const Napi::CallbackInfo& info);
+
+  void Run();                              // the completion thread
+  void Drain(Napi::Env env);               // settles a batch; reschedules itself if more wait
+  void Settle(Napi::Env env, Request* request);
+  void Discard(Request* request);          // teardown: free without touching JavaScript
+  void RefRequest(Napi::Env env, const Request* request);
+  void UnrefRequest(Napi::Env env, const Request* request);
+
+  napi_env env_;
+  HANDLE port_ = nullptr;
+  std::thread thread_;
+  CompletionTsfn tsfn_;
+  bool tsfnLive_ = false;
+  Napi::FunctionReference setImmediate_;
+  Napi::FunctionReference drain_;
+
+  std::mutex mutex_;
+  std::deque<Request*> completed_;         // dequeued, not yet settled (guarded by mutex_)
+  bool callPending_ = false;               // a TSFN call or a setImmediate drain is on its way
+  std::atomic<uint64_t> inFlight_{0};      // issued and not yet dequeued from the port
+
+  uint32_t refs_ = 0;                      // JavaScript thread only
+  bool shutDown_ = false;
+  std::unordered_set<Device*> devices_;    // JavaScript thread only
+  Engine** owner_ = nullptr;               // the per-environment slot that points at this engine
+  Napi::Env::CleanupHook<std::function<void()>> cleanupHook_;
+  bool cleanupHookRan_ = false;
+};
+
+}  // namespace mh

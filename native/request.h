@@ -1,0 +1,56 @@
+// request.h - one overlapped IOCTL in flight.
+//
+// Ownership: a Request is created on the JavaScript thread, owns the only buffer the kernel reads
+// and writes (input and output share it, as METHOD_BUFFERED does), and is deleted on the
+// JavaScript thread only after its completion was dequeued from the completion port - cancelled
+// requests included. JavaScript memory is copied in at submit and copied out at settle, so the
+// kernel never sees, and the completion thread never touches, a JavaScript buffer.
+#pragma once
+
+#include "nt.h"
+#include "ops.h"
+#include <napi.h>
+#include <cstddef>
+#include <memory>
+#include <type_traits>
+
+namespace mh {
+
+class Device;
+
+struct Request;
+
+// Standard layout, OVERLAPPED first: the completion port hands back the OVERLAPPED's address,
+// which is this slot's, which names its request.
+struct IoSlot {
+  OVERLAPPED overlapped;
+  Request* owner;
+};
+
+struct Request {
+  IoSlot io{};
+  uint32_t id = 0;                // chosen by JavaScript; used to cancel this one request
+  Op op = Op::GetInfo;
+  uint32_t code = 0;              // the IOCTL
+  bool ref = true;                // keeps the event loop alive while in flight
+  LONG issueStatus = 0;           // what NtDeviceIoControlFile returned
+  std::unique_ptr<uint8_t[]> buffer;
+  uint32_t inputSize = 0;
+  uint32_t outputSize = 0;
+  Device* device = nullptr;       // pinned by deviceRef until settled
+  Napi::ObjectReference deviceRef;
+  Napi::Promise::Deferred deferred;
+
+  explicit Request(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+
+  static Request* FromOverlapped(OVERLAPPED* overlapped) {
+    return reinterpret_cast<IoSlot*>(overlapped)->owner;
+  }
+  LONG Status() const { return static_cast<LONG>(io.overlapped.Internal); }
+  size_t Information() const { return static_cast<size_t>(io.overlapped.InternalHigh); }
+};
+
+static_assert(std::is_standard_layout<IoSlot>::value && offsetof(IoSlot, overlapped) == 0,
+              "the completion port's OVERLAPPED* must be the slot's address");
+
+}  // namespace mh

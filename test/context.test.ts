@@ -1,0 +1,95 @@
+// Contexts and DxgkDdiMiracastIoControl. Valid in both lanes.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openDevice, NtStatus, contract, type MiracastDevice } from '../dist/index.js';
+import { expectIdle, resetDriver } from './helpers';
+
+let device: MiracastDevice;
+beforeAll(async () => {
+  device = await openDevice();
+  return () => device.close();
+});
+afterEach(async () => {
+  await resetDriver(device);
+  await expectIdle(device);
+});
+
+describe('createContext / destroy', () => {
+  it('returns the Miracast target; a second live context gets STATUS_RESOURCE_IN_USE; destroy frees the target', async () => {
+    const first = await device.createContext();
+    expect(first.targetId).toBe(contract.miniport.firstTargetId);
+    await expect(device.createContext()).rejects.toMatchObject({
+      name: 'NtStatusError', status: NtStatus.STATUS_RESOURCE_IN_USE, statusName: 'STATUS_RESOURCE_IN_USE', operation: 'createContext',
+    });
+    await first.destroy();
+    expect(first.destroyed).toBe(true);
+    const second = await device.createContext();
+    expect(second.id).not.toBe(first.id);
+    await second.destroy();
+  });
+
+  it('destroy is idempotent; a destroyed context is refused by the driver', async () => {
+    const context = await device.createContext();
+    await Promise.all([context.destroy(), context.destroy()]);
+    await expect(context.ioControl(Buffer.alloc(16))).rejects.toMatchObject({ status: NtStatus.STATUS_INVALID_HANDLE });
+  });
+
+  it('another handle cannot use or destroy it', async () => {
+    const context = await device.createContext();
+    await using other = await openDevice();
+    const { MiracastContext } = await import('../dist/index.js');
+    const foreign = new MiracastContext(other, context.id, context.targetId);
+    await expect(foreign.ioControl(Buffer.alloc(16))).rejects.toMatchObject({ status: NtStatus.STATUS_ACCESS_DENIED });
+    await expect(foreign.destroy()).rejects.toMatchObject({ status: NtStatus.STATUS_ACCESS_DENIED });
+    await context.destroy();
+  });
+
+  it('with more targets configured, several contexts live at once', async () => {
+    await device.configureMiniport({ targetCount: 3 });
+    const contexts = [await device.createContext(), await device.createContext(), await device.createContext()];
+    expect(contexts.map((c) => c.targetId)).toEqual([0, 1, 2].map((n) => contract.miniport.firstTargetId + n));
+    await expect(device.createContext()).rejects.toMatchObject({ status: NtStatus.STATUS_RESOURCE_IN_USE });
+    await Promise.all(contexts.map((c) => c.destroy()));
+  });
+
+  it('await using destroys the context', async () => {
+    {
+      await using context = await device.createContext();
+      expect(context.destroyed).toBe(false);
+    }
+    expect((await device.stats()).hostContexts).toBe(0);
+  });
+});
+
+describe('ioControl', () => {
+  it('echo returns its input, at level 2 and with hardwareAccess (level 3)', async () => {
+    await using context = await device.createContext();
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => i & 0xff));
+    expect(await context.miniport.echo(data)).toEqual(data);
+    expect(await context.miniport.echo(data, { hardwareAccess: true })).toEqual(data);
+    const state = await context.miniport.readState();
+    expect(state.ioControls).toBeGreaterThanOrEqual(3);
+    expect(state.classOverlaps).toBe(0);
+  });
+
+  it('the miniport\'s own errors come back as NtStatusError', async () => {
+    await using context = await device.createContext();
+    await expect(context.ioControl(Buffer.alloc(4))).rejects.toMatchObject({ status: NtStatus.STATUS_INVALID_PARAMETER, operation: 'ioControl' });
+    const unknown = Buffer.alloc(16);
+    unknown.writeUInt32LE(0x7777, 0);
+    await expect(context.ioControl(unknown)).rejects.toMatchObject({ status: NtStatus.STATUS_INVALID_DEVICE_REQUEST });
+    const echo = Buffer.alloc(20);
+    echo.writeUInt32LE(contract.miniport.commands.ECHO, 0);
+    await expect(context.ioControl(echo, { outputSize: 2 })).rejects.toMatchObject({ status: NtStatus.STATUS_BUFFER_TOO_SMALL });
+  });
+
+  it.each([
+    ['a string input', 'abc', undefined, TypeError],
+    ['input over the limit', Buffer.alloc(contract.limits.maxIoControlBytes + 1), undefined, RangeError],
+    ['a negative outputSize', Buffer.alloc(16), { outputSize: -1 }, RangeError],
+    ['a non-boolean hardwareAccess', Buffer.alloc(16), { hardwareAccess: 1 }, TypeError],
+    ['options that are not an object', Buffer.alloc(16), 7, TypeError],
+  ])('rejects %s', async (_label, input, options, type) => {
+    await using context = await device.createContext();
+    await expect(context.ioControl(input as never, options as never)).rejects.toBeInstanceOf(type);
+  });
+});

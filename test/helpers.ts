@@ -1,0 +1,56 @@
+// Shared by the test files: the lane the suite runs in, waiting for the driver to be idle, and
+// putting the driver back as every test expects to find it.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { isIdle, type DriverStats, type MiracastDevice } from '../dist/index.js';
+
+/** 'wine' under scripts/test.sh; 'windows' on a real Windows machine with the driver installed. */
+export const lane: 'wine' | 'windows' = process.env.MIRACAST_HIL_LANE === 'wine' ? 'wine' : 'windows';
+
+export const root = path.resolve(__dirname, '..');
+export const clientExe = path.join(root, 'build', 'driver', 'mhclient.exe');
+export const fixture = (name: string): string => path.join(root, 'test', 'fixtures', name);
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `predicate` holds for the value `read` returns; throws with the last value if it never does. */
+export async function waitFor<T>(read: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!predicate(value)) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    }
+    await sleep(20);
+    value = await read();
+  }
+  return value;
+}
+
+/** Waits until the driver holds nothing but open handles' own state. */
+export async function expectIdle(device: MiracastDevice, timeoutMs = 10_000): Promise<DriverStats> {
+  return waitFor(() => device.stats(), isIdle, timeoutMs, 'the driver to be idle (nothing leaked)');
+}
+
+/** The driver as every test expects it: responder off, no fault, one Miracast target. */
+export async function resetDriver(device: MiracastDevice): Promise<void> {
+  await device.resetFaults();
+  await device.configureResponder({ enabled: false });
+  try {
+    await device.configureMiniport({ targetCount: 1 });
+  } catch {
+    // A context is still live: the test that left it will fail on its own idle check.
+  }
+}
+
+/** Runs a Windows program (inside the lane: under the same Wine server) and collects its output. */
+export function run(file: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}):
+    Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: options.timeoutMs ?? 120_000, env: options.env ?? process.env, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? ((error as NodeJS.ErrnoException & { code?: unknown }).code as number | null ?? 1) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout: String(stdout), stderr: String(stderr) });
+      });
+  });
+}
