@@ -93,3 +93,22 @@ describe('ioControl', () => {
     await expect(context.ioControl(input as never, options as never)).rejects.toBeInstanceOf(type);
   });
 });
+
+describe('the Miracast-class lock under contention', () => {
+  it('DDI calls from several handles that all wait for the lock complete, one at a time', async () => {
+    await device.configureMiniport({ targetCount: 3 });
+    const handles = [device, await openDevice(), await openDevice()];
+    const contexts = await Promise.all(handles.map((h) => h.createContext()));
+    // Each call holds the lock 30 ms; level-3 (hardwareAccess) calls mixed in wait for everything.
+    const calls = contexts.flatMap((c, i) => [
+      c.miniport.hold(30), c.miniport.hold(30, { hardwareAccess: i === 1 }), c.miniport.echo(Buffer.from([i])),
+    ]);
+    await Promise.all(calls);
+    const state = await contexts[0].miniport.readState();
+    expect(state.classOverlaps).toBe(0);
+    expect(state.level3Overlaps).toBe(0);
+    await Promise.all(contexts.map((c) => c.destroy()));
+    await Promise.all(handles.slice(1).map((h) => h.close()));
+  });
+});
+

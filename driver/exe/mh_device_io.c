@@ -320,3 +320,9 @@ BOOL mh_read_service_dword(const wchar_t *name, const wchar_t *value, DWORD *out
     wsprintfW(key, L"System\\CurrentControlSet\\Services\\%s", name);
     return RegGetValueW(HKEY_LOCAL_MACHINE, key, value, RRF_RT_REG_DWORD, NULL, out, &size) == ERROR_SUCCESS;
 }
+
+BOOL mh_under_wine(void)
+{
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}

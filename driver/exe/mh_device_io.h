@@ -80,6 +80,9 @@ void mh_reply_batch_add(mh_reply_batch *b, ULONG64 message_id, LONG status, cons
 LONG mh_reply_batch_send(HANDLE h, mh_reply_batch *b, LONG *results);
 void mh_reply_batch_free(mh_reply_batch *b);
 
+/* TRUE inside Wine (ntdll exports wine_get_version): some Windows behaviours cannot be shown there. */
+BOOL mh_under_wine(void);
+
 /* Service control for the unload check. */
 BOOL mh_service_control(const wchar_t *name, BOOL start, DWORD timeout_ms, DWORD *state);
 BOOL mh_read_service_dword(const wchar_t *name, const wchar_t *value, DWORD *out);

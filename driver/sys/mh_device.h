@@ -15,7 +15,7 @@ Abstract:
       miniport (mh_miniport.c)  the DDIs under test, written as a vendor would
 
     Locking, outermost first (never call out of the driver or complete an IRP holding any of them):
-      MiracastClass / CoreSync   the DDI serialization (mutex / ERESOURCE, PASSIVE_LEVEL)
+      MiracastClass / CoreSync   the DDI serialization (event lock / ERESOURCE, PASSIVE_LEVEL)
       Lock                       host routing state: contexts, messages, agent, files
       MH_IRP_QUEUE.Lock          each IRP queue
       Trace.Lock, FaultLock      leaves
@@ -105,10 +105,13 @@ typedef struct _MH_DEVICE {
     HANDLE Threads[MH_THREAD_COUNT];
     ULONG ThreadCount;
 
-    /* Miracast-class synchronization (second level) and third-level exclusion. */
+    /* Miracast-class synchronization (second level) and third-level exclusion. The class lock is
+       a synchronization event (signalled = free), not a KMUTEX: Wine's KeReleaseMutex never wakes
+       a waiter, so a contended KMUTEX hangs there; the event is as good on Windows for a
+       non-recursive lock taken at PASSIVE_LEVEL. */
     ERESOURCE CoreSync;
     BOOLEAN CoreSyncInitialized;
-    KMUTEX MiracastClass;
+    KEVENT MiracastClass;
 
     MH_RESPONDER Responder;     /* under Lock */
 

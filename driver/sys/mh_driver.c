@@ -352,7 +352,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     KeInitializeEvent(&dev->Barrier.Go, NotificationEvent, FALSE);
     KeInitializeSemaphore(&dev->DdiSemaphore, 0, MAXLONG);
     KeInitializeSemaphore(&dev->CallbackSemaphore, 0, MAXLONG);
-    KeInitializeMutex(&dev->MiracastClass, 0);
+    KeInitializeEvent(&dev->MiracastClass, SynchronizationEvent, TRUE);   /* free */
     MhFaultsInitialize(&dev->Faults);
     MhTraceInitialize(&dev->Trace);
 

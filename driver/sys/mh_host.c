@@ -27,7 +27,7 @@ typedef struct _MH_DDI_LOCK {
 /*++
 Routine Description:
     Takes dxgkrnl's synchronization for a DDI call: level 2 Miracast class (shared core sync plus
-    the Miracast-class mutex: one of CreateContext/DestroyContext/IoControl at a time), or level 3
+    the Miracast-class lock: one of CreateContext/DestroyContext/IoControl at a time), or level 3
     (core sync exclusive: nothing else inside). The LOCK_BYPASS fault skips it on purpose.
 --*/
 static VOID MhDdiLock(PMH_DEVICE Dev, BOOLEAN Level3, MH_DDI_LOCK *Lock)
@@ -55,7 +55,7 @@ static VOID MhDdiUnlock(PMH_DEVICE Dev, const MH_DDI_LOCK *Lock)
         return;
     }
     if (!Lock->Level3) {
-        KeReleaseMutex(&Dev->MiracastClass, FALSE);
+        KeSetEvent(&Dev->MiracastClass, IO_NO_INCREMENT, FALSE);
     }
     ExReleaseResourceLite(&Dev->CoreSync);
     KeLeaveCriticalRegion();
