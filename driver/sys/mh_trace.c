@@ -72,6 +72,9 @@ VOID MhTraceRead(PMH_TRACE_RING Ring, ULONG64 StartSequence, MH_TRACE_READ_OUT *
     }
     Header->Lost = (StartSequence < oldest) ? oldest - StartSequence : 0;
     seq = (StartSequence < oldest) ? oldest : StartSequence;
+    if (seq > Ring->NextSequence) {
+        seq = Ring->NextSequence;   /* asking past the end: the next event to come */
+    }
     for (; seq < Ring->NextSequence && count < Capacity; seq++, count++) {
         Out[count] = Ring->Events[seq % MH_TRACE_CAPACITY];
     }
