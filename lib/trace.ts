@@ -19,11 +19,14 @@ interface TraceEventBase {
   messageId: number;
   status: number;
   statusName: string;
+  /** The raw key arguments (MH_TRACE_KINDS in the contract header says what they hold per kind). */
+  arg0: number;
+  arg1: number;
 }
 
 export type TraceEvent = TraceEventBase &
   (
-    | { kind: 'ddiEnter'; ddi: DdiName }
+    | { kind: 'ddiEnter'; ddi: DdiName; /** ioControl: the UMD's HardwareAccess (third level) */ hardwareAccess: boolean }
     | { kind: 'ddiExit'; ddi: DdiName; /** TargetId for createContext, BytesReturned for ioControl */ result: number }
     | { kind: 'send'; inputSize: number; outputSize: number }
     | { kind: 'deliver'; positionInReceive: number }
@@ -60,10 +63,11 @@ export function decodeTrace(raw: { nextSequence: number; lost: number; events: R
   const events = raw.events.map((e): TraceEvent => {
     const base: TraceEventBase = {
       sequence: e.sequence, time: e.time, threadId: e.threadId, contextId: e.contextId, messageId: e.messageId,
-      status: e.status, statusName: ntStatusName(e.status),
+      status: e.status, statusName: ntStatusName(e.status), arg0: e.arg0, arg1: e.arg1,
     };
     switch (e.kind) {
-      case kinds.DDI_ENTER: return { ...base, kind: 'ddiEnter', ddi: ddiNames[e.detail] };
+      case kinds.DDI_ENTER:
+        return { ...base, kind: 'ddiEnter', ddi: ddiNames[e.detail], hardwareAccess: ddiNames[e.detail] === 'ioControl' && (e.arg1 & 1) !== 0 };
       case kinds.DDI_EXIT: return { ...base, kind: 'ddiExit', ddi: ddiNames[e.detail], result: e.arg0 };
       case kinds.SEND: return { ...base, kind: 'send', inputSize: e.arg0, outputSize: e.arg1 };
       case kinds.DELIVER: return { ...base, kind: 'deliver', positionInReceive: e.arg0 };

@@ -54,3 +54,23 @@ export function run(file: string, args: string[], options: { timeoutMs?: number;
       });
   });
 }
+
+/** A compact view of trace events for one context, for asserting on sequences. */
+export function traceKinds(events: import('../dist/index.js').TraceEvent[], contextId?: number): string[] {
+  return events
+    .filter((e) => contextId === undefined || e.contextId === contextId)
+    .map((e) => {
+      switch (e.kind) {
+        case 'ddiEnter': return `enter ${e.ddi}`;
+        case 'ddiExit': return `exit ${e.ddi} ${e.statusName}`;
+        case 'callback': return `callback ${e.answer} ${e.statusName}`;
+        case 'hpd': return `hpd ${e.connected ? 'arrive' : 'depart'}`;
+        case 'session': return `session ${e.action} ${e.statusName}`;
+        case 'send': return `send ${e.statusName}`;
+        case 'chunk': return `chunk ${e.statusName}`;
+        case 'fault': return `fault ${e.fault}`;
+        case 'agent': return `agent ${e.attached ? 'attach' : 'detach'}`;
+        default: return e.kind;
+      }
+    });
+}

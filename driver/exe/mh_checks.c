@@ -621,6 +621,90 @@ done:
     return ok;
 }
 
+
+/* A reply longer than the message's output buffer is refused and the message stays outstanding. */
+static BOOL check_reply_rules(check_ctx *c)
+{
+    HANDLE agent = mh_open();
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    unsigned char *rx = (unsigned char *)malloc(MH_RECEIVE_BUFFER_MIN);
+    unsigned char big[32];
+    MH_CONTEXT_INFO info = {0};
+    mh_async send = {0};
+    mh_reply_batch tooBig = {0}, fits = {0};
+    const MH_AGENT_MESSAGE *m;
+    LONG result = 0;
+    DWORD count = 0, got = 0;
+    BOOL ok = FALSE;
+
+    memset(big, 0x42, sizeof(big));
+    mh_reply_batch_init(&tooBig);
+    mh_reply_batch_init(&fits);
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT(mh_send_message_issue(c->h, &send, info.ContextId, "q", 1, 8, event), "SEND_MESSAGE");
+    EXPECT(agent_receive(agent, rx, MH_RECEIVE_BUFFER_MIN, 5000, &count) && count == 1, "receive");
+    m = first_message(rx);
+    mh_reply_batch_add(&tooBig, m->MessageId, 0, big, sizeof(big));
+    EXPECT_STATUS(mh_reply_batch_send(agent, &tooBig, &result), 0, "AGENT_REPLY with 32 bytes for an 8-byte buffer");
+    EXPECT(result == MH_STATUS_REPLY_TOO_BIG, "reply result 0x%08lx, expected STATUS_INVALID_BUFFER_SIZE", (unsigned long)result);
+    EXPECT(mh_wait(c->h, &send, 100, &got) == MH_STATUS_PENDING, "the message completed after a refused reply");
+    mh_reply_batch_add(&fits, m->MessageId, 0, big, 8);
+    EXPECT_STATUS(mh_reply_batch_send(agent, &fits, &result), 0, "AGENT_REPLY that fits");
+    EXPECT(result == 0, "reply result 0x%08lx", (unsigned long)result);
+    EXPECT_STATUS(mh_wait(c->h, &send, 5000, &got), 0, "SEND_MESSAGE");
+    EXPECT(((MH_SEND_MESSAGE_OUT *)send.buffer)->Information == 8, "Information %llu",
+           ((MH_SEND_MESSAGE_OUT *)send.buffer)->Information);
+    ok = TRUE;
+done:
+    mh_async_free(&send);
+    mh_reply_batch_free(&tooBig);
+    mh_reply_batch_free(&fits);
+    mh_destroy_context(c->h, info.ContextId);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    CloseHandle(event);
+    free(rx);
+    return ok;
+}
+
+/* StopMiracastSession drops messages queued for the agent but not yet received. */
+static BOOL check_stop_drops_queued(check_ctx *c)
+{
+    enum { N = 3 };
+    HANDLE agent = mh_open();
+    unsigned char *rx = (unsigned char *)malloc(MH_RECEIVE_BUFFER_MIN);
+    MH_CONTEXT_INFO info = {0};
+    HANDLE events[N];
+    mh_async sends[N];
+    DWORD i, got, count = 0;
+    BOOL ok = FALSE;
+
+    memset(sends, 0, sizeof(sends));
+    for (i = 0; i < N; i++) events[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
+    EXPECT_STATUS(mh_agent_attach(agent, MH_AGENT_MANUAL_SESSIONS), 0, "AGENT_ATTACH (manual sessions)");
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_session(agent, info.ContextId, MH_SESSION_START), 0, "SESSION start");
+    for (i = 0; i < N; i++) {
+        EXPECT(mh_send_message_issue(c->h, &sends[i], info.ContextId, "q", 1, 4, events[i]), "send %lu", (unsigned long)i);
+    }
+    EXPECT(STAT(c->h, MessagesQueued) == N, "queued %llu", STAT(c->h, MessagesQueued));
+    EXPECT_STATUS(mh_session(agent, info.ContextId, MH_SESSION_STOP), 0, "SESSION stop");
+    for (i = 0; i < N; i++) {
+        EXPECT_STATUS(mh_wait(c->h, &sends[i], 5000, &got), 0, "SEND_MESSAGE");
+        EXPECT(((MH_SEND_MESSAGE_OUT *)sends[i].buffer)->Status == MH_STATUS_SESSION_DROPPED,
+               "send %lu: callback status 0x%08lx", (unsigned long)i, (unsigned long)((MH_SEND_MESSAGE_OUT *)sends[i].buffer)->Status);
+    }
+    EXPECT(agent_receive(agent, rx, MH_RECEIVE_BUFFER_MIN, 200, &count) == 0 && count == 0, "the agent still received %lu",
+           (unsigned long)count);
+    ok = TRUE;
+done:
+    for (i = 0; i < N; i++) { mh_async_free(&sends[i]); CloseHandle(events[i]); }
+    mh_destroy_context(c->h, info.ContextId);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    free(rx);
+    return ok;
+}
+
 /* sc stop with IRPs pending: they complete, the driver unloads and records no leak; then it is
    started again for whatever runs next. */
 static BOOL check_unload(check_ctx *c)
@@ -697,6 +781,8 @@ static const check checks[] = {
     { "close: closing a handle with IRPs pending leaves no IRP, context or allocation", check_close_with_pending, FALSE },
     { "thread: IRPs of a thread that ends are cancelled and leave nothing behind", check_thread_exit, FALSE },
     { "input: malformed requests fail with defined statuses", check_bad_input, FALSE },
+    { "agent: a reply longer than the message's output buffer is refused and the message stays outstanding", check_reply_rules, FALSE },
+    { "session: stop drops the messages queued but not yet received", check_stop_drops_queued, FALSE },
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };
 

@@ -227,6 +227,8 @@ static ULONG MhBatchAddLocked(PMH_DEVICE Dev, PMH_HOST_MESSAGE Msg, ULONG Kind, 
     if (Dev->BatchHeld == 0) {
         Dev->BatchKind = Kind;
         Dev->BatchTarget = Target;
+        /* The timer thread watches a held batch: if its fault expires before it fills, it goes out. */
+        KeSetEvent(&Dev->TimerWake, IO_NO_INCREMENT, FALSE);
     }
     MhMessageSetStateLocked(Dev, Msg, MhMsgBatch);
     InsertTailList(&Dev->BatchHold, &Msg->QueueLink);

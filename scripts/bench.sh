@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# npm run bench: the raw C client vs the addon vs koffi on the same IOCTLs, in one lane start.
+#   1. installs what is missing and builds what is stale (setup.sh, build.sh);
+#   2. checks the IOCTL codes koffi uses (bench/ioctl.mjs) against miracast_hil_ioctl.h;
+#   3. starts its own Wine lane (MH_LANE_ID=bench: own prefix, server, driver and build/logs-bench,
+#      so it can run beside npm test), runs bench/run.mjs in the Windows Node, stops the lane
+#      (also on failure);
+#   4. prints the table (bench/report.mjs) from build/bench-results.json.
+# Exits 0 when every measurement ran, whether or not the aims were met.
+# Knobs (environment): BENCH_ROUNDS, BENCH_ECHO_CALLS, BENCH_SEND_COMPLETIONS, BENCH_LAG_COMPLETIONS.
+set -euo pipefail
+export MH_LANE_ID=bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+cd "$MH_ROOT"
+
+bash scripts/setup.sh
+bash scripts/build.sh
+
+# koffi calls DeviceIoControl with codes computed in JavaScript; the compiler checks them against
+# the header's own macros (the addon does not export IOCTL codes).
+{
+  printf '#include <windows.h>\n#include <winioctl.h>\n#include "miracast_hil_ioctl.h"\n'
+  node bench/ioctl.mjs --c-asserts
+} | x86_64-w64-mingw32-gcc -fsyntax-only -std=gnu11 -Idriver/include -x c - \
+  || mh_die "bench/ioctl.mjs disagrees with driver/include/miracast_hil_ioctl.h"
+
+results="$MH_BUILD/bench-results.json"
+rm -f "$results"
+mkdir -p "$MH_LOGS"
+
+# What else is running: Wine figures move with the machine's load (recorded in the results).
+BENCH_LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+BENCH_OTHER_WINESERVERS=$(pgrep -c -x 'wineserver|wineserver64' || true)
+export BENCH_LOAD_BEFORE BENCH_OTHER_WINESERVERS
+
+lane() { bash scripts/wine-lane.sh "$@"; }
+trap 'lane stop' EXIT
+lane start
+
+rc=0
+lane run "$MH_LOGS/bench.log" "$MH_NODE_EXE" bench/run.mjs || rc=$?
+
+trap - EXIT
+lane stop
+if [ "$rc" -ne 0 ] || [ ! -f "$results" ]; then
+  mh_die "the benchmark failed (exit $rc; see $MH_LOGS/bench.log)"
+fi
+node bench/report.mjs "$results" | tee "$MH_LOGS/bench-table.txt"
