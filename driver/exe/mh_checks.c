@@ -622,6 +622,60 @@ done:
 }
 
 
+/* The IOCTLs the other checks use only on their failure paths, on their success paths. */
+static BOOL check_remaining_ioctls(check_ctx *c)
+{
+    HANDLE agent = mh_open();
+    unsigned char echo[64], out[64];
+    unsigned char trace[sizeof(MH_TRACE_READ_OUT) + 16 * sizeof(MH_TRACE_EVENT)];
+    MH_TRACE_READ_IN from = {0};
+    const MH_TRACE_READ_OUT *header = (const MH_TRACE_READ_OUT *)trace;
+    MH_CONTEXT_INFO a = {0}, b = {0};
+    MH_SEND_MESSAGE_OUT result = {0};
+    DWORD got = 0;
+    BOOL ok = FALSE;
+
+    fill(echo, sizeof(echo), 9);
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_ECHO, echo, sizeof(echo), out, sizeof(out), &got), 0, "ECHO");
+    EXPECT(got == sizeof(echo) && memcmp(out, echo, sizeof(echo)) == 0, "ECHO returned %lu bytes", (unsigned long)got);
+
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT(STAT(c->h, AgentAttached) == 1, "not attached");
+    EXPECT_STATUS(mh_agent_detach(agent), 0, "AGENT_DETACH");
+    EXPECT(STAT(c->h, AgentAttached) == 0, "still attached");
+    EXPECT_STATUS(mh_agent_attach(c->h, 0), 0, "AGENT_ATTACH from another handle after the detach");
+    EXPECT_STATUS(mh_agent_detach(c->h), 0, "AGENT_DETACH");
+
+    EXPECT_STATUS(mh_configure_miniport(c->h, 2), 0, "CONFIGURE_MINIPORT 2 targets");
+    EXPECT_STATUS(mh_create_context(c->h, &a), 0, "first context");
+    EXPECT_STATUS(mh_create_context(c->h, &b), 0, "second context on the second target");
+    EXPECT(b.TargetId == MP_FIRST_TARGET_ID + 1, "second TargetId 0x%lx", (unsigned long)b.TargetId);
+    EXPECT_STATUS(mh_destroy_context(c->h, b.ContextId), 0, "DestroyContext");
+
+    EXPECT_STATUS(mh_configure_responder(c->h, TRUE, 0, 0), 0, "CONFIGURE_RESPONDER");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_STATUS, 1, (LONG)0xC000020D, 0), 0, "SET_FAULT");
+    EXPECT_STATUS(mh_send_message(c->h, a.ContextId, "f", 1, 1, &result, NULL, 5000), 0, "SEND_MESSAGE under the fault");
+    EXPECT(result.Status == (LONG)0xC000020D, "callback status 0x%08lx, expected the fault's", (unsigned long)result.Status);
+    EXPECT_STATUS(mh_send_message(c->h, a.ContextId, "g", 1, 1, &result, NULL, 5000), 0, "SEND_MESSAGE after the fault");
+    EXPECT(result.Status == 0, "the fault outlived its count: 0x%08lx", (unsigned long)result.Status);
+
+    from.StartSequence = 1;
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_READ_TRACE, &from, sizeof(from), trace, sizeof(trace), &got), 0, "READ_TRACE");
+    EXPECT(got == sizeof(MH_TRACE_READ_OUT) + header->Count * sizeof(MH_TRACE_EVENT) && header->Count > 0,
+           "READ_TRACE returned %lu bytes for %lu events", (unsigned long)got, (unsigned long)header->Count);
+    EXPECT(header->NextSequence > 1, "NextSequence %llu", header->NextSequence);
+    EXPECT_STATUS(mh_destroy_context(c->h, a.ContextId), 0, "DestroyContext");
+    EXPECT_STATUS(mh_configure_miniport(c->h, 1), 0, "CONFIGURE_MINIPORT 1 target");
+    ok = TRUE;
+done:
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    mh_destroy_context(c->h, a.ContextId);
+    mh_destroy_context(c->h, b.ContextId);
+    mh_configure_miniport(c->h, 1);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    return ok;
+}
+
 /* A reply longer than the message's output buffer is refused and the message stays outstanding. */
 static BOOL check_reply_rules(check_ctx *c)
 {
@@ -783,6 +837,7 @@ static const check checks[] = {
     { "input: malformed requests fail with defined statuses", check_bad_input, FALSE },
     { "agent: a reply longer than the message's output buffer is refused and the message stays outstanding", check_reply_rules, FALSE },
     { "session: stop drops the messages queued but not yet received", check_stop_drops_queued, FALSE },
+    { "ioctls: echo, detach, miniport targets, faults and the trace work on their success paths", check_remaining_ioctls, FALSE },
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };
 
