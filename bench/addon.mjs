@@ -30,8 +30,12 @@ async function echo(calls, bytes) {
   }
 }
 
-/** Keeps `inFlight` sendMessage calls in flight until `completions` have completed; resolves to the counts and time. */
-function pump(context, inFlight, completions, bytes) {
+/**
+ * Keeps `inFlight` sendMessage calls in flight until `completions` have completed; resolves to
+ * the counts and time. With a `probe`, also adds up the JavaScript-thread time spent inside
+ * sendMessage() before it returns its promise (the overlapped issue), and counts completions.
+ */
+function pump(context, inFlight, completions, bytes, probe) {
   const payload = Buffer.alloc(bytes, 0x5a);
   return new Promise((resolve, reject) => {
     let issued = 0;
@@ -47,7 +51,10 @@ function pump(context, inFlight, completions, bytes) {
     };
     const issue = () => {
       issued++;
-      context.sendMessage(payload, { outputSize: bytes }).then(
+      const t0 = probe ? performance.now() : 0;
+      const promise = context.sendMessage(payload, { outputSize: bytes });
+      if (probe) probe.issueMs += performance.now() - t0;
+      promise.then(
         (result) => {
           if (result.status !== 0) {
             failed++;
@@ -55,6 +62,7 @@ function pump(context, inFlight, completions, bytes) {
           } else {
             done++;
           }
+          if (probe) probe.completions++;
           if (issued < completions && failed === 0) issue();
           else settle();
         },
@@ -74,13 +82,19 @@ function pump(context, inFlight, completions, bytes) {
  *   - interval: a setInterval(1 ms) records how late each tick fires (gap - 1 ms);
  *   - histogram: perf_hooks.monitorEventLoopDelay({ resolution: 1 }) (Node's own sampler).
  */
-function startLagSampling() {
+function startLagSampling(probe) {
   const lateMs = [];
+  const completionsPerTick = [];
   let last = performance.now();
+  let lastCompletions = probe?.completions ?? 0;
   const timer = setInterval(() => {
     const now = performance.now();
     lateMs.push(Math.max(0, now - last - 1));
     last = now;
+    if (probe) {
+      completionsPerTick.push(probe.completions - lastCompletions);
+      lastCompletions = probe.completions;
+    }
   }, 1);
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
@@ -96,6 +110,7 @@ function startLagSampling() {
         p99: ms(histogram.percentile(99)),
         max: ms(histogram.max),
       },
+      ...(probe ? { completionsPerTick: summarize(completionsPerTick) } : {}),
     };
   };
 }
@@ -107,12 +122,14 @@ async function send(inFlight, completions, bytes, sampleLag) {
     context = await device.createContext();
     await device.configureResponder({ enabled: true });
     await pump(context, inFlight, Math.min(1000, Math.floor(completions / 10) + inFlight), bytes);   // warm-up
-    const stop = sampleLag ? startLagSampling() : undefined;
-    const { done, elapsed } = await pump(context, inFlight, completions, bytes);
+    const probe = sampleLag ? { issueMs: 0, completions: 0 } : undefined;
+    const stop = sampleLag ? startLagSampling(probe) : undefined;
+    const { done, elapsed } = await pump(context, inFlight, completions, bytes, probe);
     const lag = stop?.();
     return {
       peer: 'addon', mode: sampleLag ? 'lag' : 'send', inFlight, completions: done, failed: 0, bytes,
-      perSecond: done / (elapsed / 1000), ...(lag ? { lagMs: lag } : {}),
+      perSecond: done / (elapsed / 1000),
+      ...(lag ? { lagMs: lag, issueUsPerCall: (probe.issueMs * 1000) / done } : {}),
     };
   } finally {
     await device.configureResponder({ enabled: false }).catch(() => {});

@@ -3,14 +3,7 @@
 # loaded as a kernel service), runs scripts/demo.mjs inside the Windows Node, and stops the lane.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+source "$MH_ROOT/scripts/lib/run-in-lane.sh"
 cd "$MH_ROOT"
 
-bash scripts/setup.sh
-bash scripts/build.sh
-
-lane() { bash scripts/wine-lane.sh "$@"; }
-trap 'lane stop' EXIT
-lane start
-rc=0
-lane run "$MH_LOGS/demo.log" "$MH_NODE_EXE" scripts/demo.mjs || rc=$?
-exit "$rc"
+mh_run_in_lane "$MH_LOGS/demo.log" "$MH_NODE_EXE" scripts/demo.mjs

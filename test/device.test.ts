@@ -1,17 +1,10 @@
 // openDevice and the device-level operations. Valid in both lanes.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDevice, NtStatusError, NtStatus, DeviceClosedError, contract, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, resetDriver } from './helpers';
+import { expectIdle, useDevice } from './helpers';
 
 let device: MiracastDevice;
-beforeAll(async () => {
-  device = await openDevice();
-  return () => device.close();
-});
-afterEach(async () => {
-  await resetDriver(device);
-  await expectIdle(device);
-});
+useDevice((d) => (device = d));
 
 describe('openDevice', () => {
   it('opens \\\\.\\MiracastHil by default and reports the contract', async () => {

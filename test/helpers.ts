@@ -2,7 +2,8 @@
 // putting the driver back as every test expects to find it.
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { isIdle, type DriverStats, type MiracastDevice } from '../dist/index.js';
+import { afterEach, beforeAll } from 'vitest';
+import { isIdle, openDevice, type DriverStats, type MiracastDevice } from '../dist/index.js';
 
 /** 'wine' under scripts/test.sh; 'windows' on a real Windows machine with the driver installed. */
 export const lane: 'wine' | 'windows' = process.env.MIRACAST_HIL_LANE === 'wine' ? 'wine' : 'windows';
@@ -73,4 +74,21 @@ export function traceKinds(events: import('../dist/index.js').TraceEvent[], cont
         default: return e.kind;
       }
     });
+}
+
+/**
+ * Opens one device for a test file (closed after it) and, after each test, puts the driver back
+ * (resetDriver) and checks that nothing leaked (expectIdle). `use` receives the device.
+ */
+export function useDevice(use: (device: MiracastDevice) => void, options: { idle?: boolean } = {}): void {
+  let device: MiracastDevice;
+  beforeAll(async () => {
+    device = await openDevice();
+    use(device);
+    return () => device.close();
+  });
+  afterEach(async () => {
+    await resetDriver(device);
+    if (options.idle ?? true) await expectIdle(device);
+  });
 }

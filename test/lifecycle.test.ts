@@ -4,19 +4,12 @@
 // Valid in both lanes.
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { engineState, openDevice, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, fixture, resetDriver, waitFor } from './helpers';
+import { fixture, waitFor, useDevice } from './helpers';
 
 let device: MiracastDevice;
-beforeAll(async () => {
-  device = await openDevice();
-  return () => device.close();
-});
-afterEach(async () => {
-  await resetDriver(device);
-  await expectIdle(device);
-});
+useDevice((d) => (device = d));
 
 function runNode(script: string, args: string[] = []): Promise<{ code: number | null; stdout: string; timedOut: boolean }> {
   return new Promise((resolve) => {

@@ -3,19 +3,12 @@
 // HardwareAccess IoControl (and QueryCaps) take the third level, exclusive of everything. The
 // test miniport detects overlaps itself and the tests read its counters. Valid in both lanes.
 import { execFile } from 'node:child_process';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDevice, type MiracastContext, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, fixture, resetDriver, sleep } from './helpers';
+import { fixture, sleep, useDevice } from './helpers';
 
 let device: MiracastDevice;
-beforeAll(async () => {
-  device = await openDevice();
-  return () => device.close();
-});
-afterEach(async () => {
-  await resetDriver(device);
-  await expectIdle(device, 20_000);
-});
+useDevice((d) => (device = d));
 
 async function readState(): Promise<{ classOverlaps: number; level3Overlaps: number; ioControls: number }> {
   const probe = await device.createContext();

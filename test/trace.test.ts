@@ -1,18 +1,11 @@
 // The DDI trace (the part the HLK's ETW log plays), and an HLK-style "session connect and
 // disconnect" run checked against it cycle by cycle. Valid in both lanes.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, contract, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, resetDriver, traceKinds } from './helpers';
+import { expectIdle, traceKinds, useDevice } from './helpers';
 
 let device: MiracastDevice;
-beforeAll(async () => {
-  device = await openDevice();
-  return () => device.close();
-});
-afterEach(async () => {
-  await resetDriver(device);
-  await expectIdle(device);
-});
+useDevice((d) => (device = d));
 
 describe('what the trace records', () => {
   it('DDI entries and exits with their key arguments and results', async () => {

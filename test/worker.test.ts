@@ -1,19 +1,12 @@
 // The addon in worker_threads: each environment has its own engine, torn down with the worker.
 // Valid in both lanes.
 import { Worker } from 'node:worker_threads';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDevice, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, fixture, resetDriver, waitFor } from './helpers';
+import { fixture, waitFor, useDevice } from './helpers';
 
 let device: MiracastDevice;
-beforeAll(async () => {
-  device = await openDevice();
-  return () => device.close();
-});
-afterEach(async () => {
-  await resetDriver(device);
-  await expectIdle(device);
-});
+useDevice((d) => (device = d));
 
 function startWorker(data: object): { worker: Worker; message: Promise<any>; exit: Promise<number> } {
   const worker = new Worker(fixture('worker.mjs'), { workerData: data });

@@ -15,7 +15,7 @@ Abstract:
       miniport (mh_miniport.c)  the DDIs under test, written as a vendor would
 
     Locking, outermost first (never call out of the driver or complete an IRP holding any of them):
-      MiracastClass / CoreSync   the DDI serialization (event lock / ERESOURCE, PASSIVE_LEVEL)
+      DdiLock                    the DDI serialization (binary semaphore, PASSIVE_LEVEL)
       Lock                       host routing state: contexts, messages, agent, files
       MH_IRP_QUEUE.Lock          each IRP queue
       Trace.Lock, FaultLock      leaves
@@ -92,7 +92,7 @@ typedef struct _MH_DEVICE {
     KEVENT StopEvent;           /* notification: the threads end */
     KSEMAPHORE DdiSemaphore;    /* one count per IRP queued on DdiQueue */
     KSEMAPHORE CallbackSemaphore; /* one count per message queued on CallbackQueue */
-    KEVENT TimerWake;           /* synchronization: TimerList changed */
+    KSEMAPHORE TimerWake;       /* one count per change of TimerList, BatchHold or OrderedQueue */
     LIST_ENTRY CallbackQueue;   /* messages whose callback is due (under Lock) */
     LIST_ENTRY TimerList;       /* messages due later, sorted by DueTime (under Lock) */
     LIST_ENTRY BatchHold;       /* messages held by CALLBACK_CONCURRENT / CALLBACK_REVERSE (under Lock) */
@@ -105,13 +105,14 @@ typedef struct _MH_DEVICE {
     HANDLE Threads[MH_THREAD_COUNT];
     ULONG ThreadCount;
 
-    /* Miracast-class synchronization (second level) and third-level exclusion. The class lock is
-       a synchronization event (signalled = free), not a KMUTEX: Wine's KeReleaseMutex never wakes
-       a waiter, so a contended KMUTEX hangs there; the event is as good on Windows for a
-       non-recursive lock taken at PASSIVE_LEVEL. */
-    ERESOURCE CoreSync;
-    BOOLEAN CoreSyncInitialized;
-    KEVENT MiracastClass;
+    /* The DDI lock: a binary semaphore (count 1 = free). Every DDI the host makes is either
+       Miracast class (CreateContext, DestroyContext, IoControl: one at a time) or third level
+       (QueryCaps, HardwareAccess IoControl: exclusive of every DDI), and the host makes no
+       level-0/1 DDI calls, so one lock gives both guarantees exactly.
+       Not a KMUTEX or an ERESOURCE: under Wine, KeReleaseMutex never wakes a waiter, and an
+       ERESOURCE can leave its spin lock held when a new thread first uses it while another waits
+       (both hang the device). Wine's semaphores are sound; so is this lock on Windows. */
+    KSEMAPHORE DdiLock;
 
     MH_RESPONDER Responder;     /* under Lock */
 

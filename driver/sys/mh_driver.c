@@ -223,10 +223,6 @@ static VOID MhTeardown(PMH_DEVICE Dev)
         MhWorkersStop(Dev);
     }
     MhHostShutdown(Dev);
-    if (Dev->CoreSyncInitialized) {
-        ExDeleteResourceLite(&Dev->CoreSync);
-        Dev->CoreSyncInitialized = FALSE;
-    }
 }
 
 /*++
@@ -348,11 +344,11 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     MhIrpQueueInitialize(&dev->ReceiveQueue, dev, FALSE);
     MhIrpQueueInitialize(&dev->DdiQueue, dev, TRUE);
     KeInitializeEvent(&dev->StopEvent, NotificationEvent, FALSE);
-    KeInitializeEvent(&dev->TimerWake, SynchronizationEvent, FALSE);
+    KeInitializeSemaphore(&dev->TimerWake, 0, MAXLONG);
     KeInitializeEvent(&dev->Barrier.Go, NotificationEvent, FALSE);
     KeInitializeSemaphore(&dev->DdiSemaphore, 0, MAXLONG);
     KeInitializeSemaphore(&dev->CallbackSemaphore, 0, MAXLONG);
-    KeInitializeEvent(&dev->MiracastClass, SynchronizationEvent, TRUE);   /* free */
+    KeInitializeSemaphore(&dev->DdiLock, 1, 1);   /* free */
     MhFaultsInitialize(&dev->Faults);
     MhTraceInitialize(&dev->Trace);
 
@@ -361,12 +357,6 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
         dev->RegistryPathBuffer[RegistryPath->Length / sizeof(WCHAR)] = L'\0';
         RtlInitUnicodeString(&dev->RegistryPath, dev->RegistryPathBuffer);
     }
-
-    status = ExInitializeResourceLite(&dev->CoreSync);
-    if (!NT_SUCCESS(status)) {
-        goto Fail;
-    }
-    dev->CoreSyncInitialized = TRUE;
 
     status = MhHostInitialize(dev);
     if (!NT_SUCCESS(status)) {

@@ -26,9 +26,10 @@ typedef struct _MH_DDI_LOCK {
 
 /*++
 Routine Description:
-    Takes dxgkrnl's synchronization for a DDI call: level 2 Miracast class (shared core sync plus
-    the Miracast-class lock: one of CreateContext/DestroyContext/IoControl at a time), or level 3
-    (core sync exclusive: nothing else inside). The LOCK_BYPASS fault skips it on purpose.
+    Takes dxgkrnl's synchronization for a DDI call: second level for the Miracast class (one of
+    CreateContext/DestroyContext/IoControl at a time) or third level (QueryCaps, HardwareAccess
+    IoControl: nothing else inside). Both are the DDI lock here (see MH_DEVICE.DdiLock); the level
+    is recorded for the trace and the miniport's checks. The LOCK_BYPASS fault skips it on purpose.
 --*/
 static VOID MhDdiLock(PMH_DEVICE Dev, BOOLEAN Level3, MH_DDI_LOCK *Lock)
 {
@@ -40,25 +41,14 @@ static VOID MhDdiLock(PMH_DEVICE Dev, BOOLEAN Level3, MH_DDI_LOCK *Lock)
         MhTrace(Dev, MH_TRACE_FAULT, MH_FAULT_LOCK_BYPASS, STATUS_SUCCESS, 0, 0, Level3, 0);
         return;
     }
-    KeEnterCriticalRegion();
-    if (Level3) {
-        ExAcquireResourceExclusiveLite(&Dev->CoreSync, TRUE);
-    } else {
-        ExAcquireResourceSharedLite(&Dev->CoreSync, TRUE);
-        KeWaitForSingleObject(&Dev->MiracastClass, Executive, KernelMode, FALSE, NULL);
-    }
+    KeWaitForSingleObject(&Dev->DdiLock, Executive, KernelMode, FALSE, NULL);
 }
 
 static VOID MhDdiUnlock(PMH_DEVICE Dev, const MH_DDI_LOCK *Lock)
 {
-    if (Lock->Bypass) {
-        return;
+    if (!Lock->Bypass) {
+        KeReleaseSemaphore(&Dev->DdiLock, IO_NO_INCREMENT, 1, FALSE);
     }
-    if (!Lock->Level3) {
-        KeSetEvent(&Dev->MiracastClass, IO_NO_INCREMENT, FALSE);
-    }
-    ExReleaseResourceLite(&Dev->CoreSync);
-    KeLeaveCriticalRegion();
 }
 
 static VOID MhDdiBegin(PMH_DEVICE Dev, ULONG Ddi, ULONG64 ContextId, ULONG64 Arg0, ULONG64 Arg1)
@@ -110,23 +100,34 @@ static VOID MhContextCheckDrainedLocked(PMH_HOST_CONTEXT Ctx)
     }
 }
 
+/* A context the caller may use: known, live, and the caller's (Caller NULL: the host itself).
+   Dev->Lock held. */
+static NTSTATUS MhHostUsableContextLocked(PMH_DEVICE Dev, PMH_FILE Caller, ULONG64 ContextId,
+                                          PMH_HOST_CONTEXT *Out)
+{
+    PMH_HOST_CONTEXT ctx = MhHostFindContextLocked(Dev, ContextId);
+
+    if (ctx == NULL || ctx->Creating || ctx->Closing) {
+        return MH_STATUS_UNKNOWN_CONTEXT;
+    }
+    if (Caller != NULL && ctx->Owner != Caller) {
+        return MH_STATUS_NOT_OWNER;
+    }
+    *Out = ctx;
+    return STATUS_SUCCESS;
+}
+
 /* Looks up a context the caller may use and takes a reference on it. */
 static NTSTATUS MhHostReferenceContext(PMH_DEVICE Dev, PMH_FILE Caller, ULONG64 ContextId,
                                        PMH_HOST_CONTEXT *Out)
 {
-    PMH_HOST_CONTEXT ctx;
-    NTSTATUS status = STATUS_SUCCESS;
+    NTSTATUS status;
     KIRQL irql;
 
     KeAcquireSpinLock(&Dev->Lock, &irql);
-    ctx = MhHostFindContextLocked(Dev, ContextId);
-    if (ctx == NULL || ctx->Creating || ctx->Closing) {
-        status = MH_STATUS_UNKNOWN_CONTEXT;
-    } else if (Caller != NULL && ctx->Owner != Caller) {
-        status = MH_STATUS_NOT_OWNER;
-    } else {
-        ctx->References++;
-        *Out = ctx;
+    status = MhHostUsableContextLocked(Dev, Caller, ContextId, Out);
+    if (NT_SUCCESS(status)) {
+        (*Out)->References++;
     }
     KeReleaseSpinLock(&Dev->Lock, irql);
     return status;
@@ -195,7 +196,7 @@ ULONG MhReleaseBatchLocked(PMH_DEVICE Dev)
             MhMessageSetStateLocked(Dev, msg, MhMsgCallback);
             InsertTailList(&Dev->OrderedQueue, &msg->QueueLink);
         }
-        KeSetEvent(&Dev->TimerWake, IO_NO_INCREMENT, FALSE);
+        KeReleaseSemaphore(&Dev->TimerWake, IO_NO_INCREMENT, 1, FALSE);
     } else {
         /* At once, on several threads: the first workers meet at a barrier before calling back. */
         LONG target = (LONG)min(count, (ULONG)MH_CALLBACK_WORKERS);
@@ -228,7 +229,7 @@ static ULONG MhBatchAddLocked(PMH_DEVICE Dev, PMH_HOST_MESSAGE Msg, ULONG Kind, 
         Dev->BatchKind = Kind;
         Dev->BatchTarget = Target;
         /* The timer thread watches a held batch: if its fault expires before it fills, it goes out. */
-        KeSetEvent(&Dev->TimerWake, IO_NO_INCREMENT, FALSE);
+        KeReleaseSemaphore(&Dev->TimerWake, IO_NO_INCREMENT, 1, FALSE);
     }
     MhMessageSetStateLocked(Dev, Msg, MhMsgBatch);
     InsertTailList(&Dev->BatchHold, &Msg->QueueLink);
@@ -672,20 +673,16 @@ Arguments:
 --*/
 static NTSTATUS MhHostDestroyContextCore(PMH_DEVICE Dev, PMH_FILE Caller, ULONG64 ContextId)
 {
-    PMH_HOST_CONTEXT ctx;
+    PMH_HOST_CONTEXT ctx = NULL;
     MH_DDI_LOCK lock;
-    NTSTATUS status = STATUS_SUCCESS;
+    NTSTATUS status;
     ULONG signal = 0;
     KIRQL irql;
 
     MhDdiLock(Dev, FALSE, &lock);
     KeAcquireSpinLock(&Dev->Lock, &irql);
-    ctx = MhHostFindContextLocked(Dev, ContextId);
-    if (ctx == NULL || ctx->Creating || ctx->Closing) {
-        status = MH_STATUS_UNKNOWN_CONTEXT;
-    } else if (Caller != NULL && ctx->Owner != Caller) {
-        status = MH_STATUS_NOT_OWNER;
-    } else {
+    status = MhHostUsableContextLocked(Dev, Caller, ContextId, &ctx);
+    if (NT_SUCCESS(status)) {
         ctx->Closing = TRUE;
         signal = MhHostDrainContextLocked(Dev, ctx);
     }

@@ -47,7 +47,7 @@ VOID MhTimerInsertLocked(PMH_DEVICE Dev, PMH_HOST_MESSAGE Msg, ULONG DelayMs, MH
     Msg->QueueLink.Blink = entry;
     entry->Flink->Blink = &Msg->QueueLink;
     entry->Flink = &Msg->QueueLink;
-    KeSetEvent(&Dev->TimerWake, IO_NO_INCREMENT, FALSE);
+    KeReleaseSemaphore(&Dev->TimerWake, IO_NO_INCREMENT, 1, FALSE);
 }
 
 /*++
