@@ -38,8 +38,8 @@ export const faultKindNames: Record<FaultKind, string> = {
 
 /** The addon arguments (kind, count, durationMs, status, param) for a fault. */
 export function faultRequest(spec: FaultSpec, constants: NativeConstants): [number, number, number, number, number] {
-  const f = checkOptions(spec, 'fault') as FaultSpec & Record<string, unknown>;
   if (spec === undefined) throw new TypeError('fault must be an object');
+  const f = checkOptions(spec, 'fault') as FaultSpec & Record<string, unknown>;
   const name = faultKindNames[f.kind as FaultKind];
   if (typeof f.kind !== 'string' || name === undefined) {
     throw new TypeError(`fault.kind must be one of ${Object.keys(faultKindNames).join(', ')}`);

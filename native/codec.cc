@@ -4,6 +4,7 @@
 // Encoders validate every argument and throw TypeError (wrong type) or RangeError (out of
 // range) before anything reaches the driver. Decoders trust only the byte count the driver
 // reported and check every length against it.
+#include "names.h"
 #include "ops.h"
 #include "nt.h"
 #include "miracast_hil_ioctl.h"
@@ -102,14 +103,6 @@ Napi::Number U32(Napi::Env env, uint32_t value) { return Napi::Number::New(env, 
 Napi::Number U64(Napi::Env env, uint64_t value) { return Napi::Number::New(env, static_cast<double>(value)); }
 Napi::Number Status(Napi::Env env, LONG value) { return Napi::Number::New(env, static_cast<uint32_t>(value)); }
 
-// "AllocationsOutstanding" -> "allocationsOutstanding"
-std::string CamelCase(const char* name) {
-  std::string s(name);
-  if (!s.empty()) {
-    s[0] = static_cast<char>(tolower(static_cast<unsigned char>(s[0])));
-  }
-  return s;
-}
 
 Napi::Value DecodeNothing(Napi::Env env, const uint8_t*, size_t) { return env.Undefined(); }
 

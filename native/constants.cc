@@ -1,20 +1,13 @@
 // constants.cc - the contract's numbers, exported from miracast_hil_ioctl.h itself so that the
 // TypeScript layer never keeps a second copy that could drift.
 #include "constants.h"
+#include "names.h"
 #include "ops.h"
 #include "miracast_hil_ioctl.h"
 #include <cctype>
 #include <string>
 
 namespace mh {
-
-namespace {
-std::string CamelCase(const char* name) {
-  std::string s(name);
-  if (!s.empty()) s[0] = static_cast<char>(tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
-}  // namespace
 
 Napi::Object MakeConstants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);

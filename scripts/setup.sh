@@ -7,6 +7,8 @@
 #   5. A template Wine prefix that reports Windows 10, with the shim in system32.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+# npm's cache stays inside the project too.
+export npm_config_cache="$MH_LANE/npm-cache"
 
 install_apt_packages() {
   local missing=()
