@@ -24,12 +24,12 @@ lines.push(`miracast-hil benchmark: Windows Node ${host.node} under Wine (lane "
   `${config.rounds} rounds.`);
 lines.push('Figures: median over the rounds of each peer\'s per-round mean (two runs per round, in mirrored order).');
 lines.push('Ratios: median/median (median of the per-round ratios; lowest-highest per-round ratio).');
-const loads = [...(host.loadPerRound ?? []), host.loadAfter].filter((v) => typeof v === 'number' && !Number.isNaN(v));
 lines.push(`host: load average before ${host.loadBefore || '?'}; 1-min load at each round start ` +
-  `${(host.loadPerRound ?? []).map((v) => fixed(v, 1)).join(', ') || '?'}, after ${fixed(host.loadAfter, 1)}; ` +
-  `other Wine servers running at start: ${host.otherWineServers || '?'}`);
-if (Number(host.otherWineServers) > 0 || loads.some((v) => v > 1.5)) {
-  lines.push('NOTE: the machine was busy (another Wine lane, or load above 1.5 on 2 cores): the figures are noisier than usual.');
+  `${(host.loadPerRound ?? []).map((v) => fixed(v, 1)).join(', ') || '?'}, after ${fixed(host.loadAfter, 1)} ` +
+  `(this benchmark alone keeps it near 1.5-2); other Wine servers running at start: ${host.otherWineServers || '?'}; ` +
+  `lane ${host.pinnedCpus ? `pinned to CPU ${host.pinnedCpus}` : 'not pinned'}`);
+if (Number(host.otherWineServers) > 0) {
+  lines.push('NOTE: another Wine lane was running when this run started (npm test?): the figures are noisier than usual.');
 }
 lines.push('');
 lines.push(row(['', 'raw C', 'addon', 'koffi', 'addon/C', 'koffi/C'], widths));

@@ -106,6 +106,12 @@ const started = new Date();
 console.log(`[bench] ${config.rounds} rounds: echo ${config.echoCalls} calls of ${config.echoBytes} bytes; ` +
   `sendMessage ${config.sendCompletions} completions of ${config.sendBytes} bytes at ${config.inFlight.join('/')} in flight; ` +
   `lag at ${config.lagInFlight} in flight over ${config.lagCompletions} completions`);
+// A throwaway pass first: the first run after the lane starts pays for cold caches (node.exe,
+// koffi and the addon loading for the first time) and would land in round 1's figures.
+for (const peer of ['c', 'addon', 'koffi']) {
+  await measure(peer, peer === 'c' ? ['bench-echo', 300, config.echoBytes] : ['echo', 300, config.echoBytes]);
+}
+console.log('[bench] warm-up pass done (not counted)');
 for (let round = 0; round < config.rounds; round++) {
   loadPerRound.push(hostLoad());
   for (const step of plan(round)) {
@@ -214,6 +220,7 @@ const results = {
     lane: process.env.MH_LANE_ID ?? '',
     loadBefore: process.env.BENCH_LOAD_BEFORE ?? '',
     otherWineServers: process.env.BENCH_OTHER_WINESERVERS ?? '',
+    pinnedCpus: process.env.BENCH_CPUS ?? '',
     loadPerRound,
     loadAfter: hostLoad(),
   },

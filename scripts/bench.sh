@@ -7,7 +7,9 @@
 #      (also on failure);
 #   4. prints the table (bench/report.mjs) from build/bench-results.json.
 # Exits 0 when every measurement ran, whether or not the aims were met.
-# Knobs (environment): BENCH_ROUNDS, BENCH_ECHO_CALLS, BENCH_SEND_COMPLETIONS, BENCH_LAG_COMPLETIONS.
+# Knobs (environment): BENCH_ROUNDS, BENCH_ECHO_CALLS, BENCH_SEND_COMPLETIONS, BENCH_LAG_COMPLETIONS;
+# BENCH_CPUS=LIST pins the whole lane (server, driver host, programs) to those CPUs (taskset -c):
+# on this 2-core VM a lane on one CPU gives steadier, different figures (no cross-CPU wake-ups).
 set -euo pipefail
 export MH_LANE_ID=bench
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
@@ -33,7 +35,12 @@ BENCH_LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 BENCH_OTHER_WINESERVERS=$(pgrep -c -x 'wineserver|wineserver64' || true)
 export BENCH_LOAD_BEFORE BENCH_OTHER_WINESERVERS
 
-lane() { bash scripts/wine-lane.sh "$@"; }
+pin=()
+if [ -n "${BENCH_CPUS:-}" ]; then
+  pin=(taskset -c "$BENCH_CPUS")
+  export BENCH_CPUS
+fi
+lane() { "${pin[@]}" bash scripts/wine-lane.sh "$@"; }
 trap 'lane stop' EXIT
 lane start
 
