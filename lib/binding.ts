@@ -34,6 +34,8 @@ export interface NativeConstants {
     maxHoldMs: number;
     receiveBufferMin: number;
   };
+  /** The IOCTL codes, for peers that call DeviceIoControl themselves. */
+  ioctls: Record<string, number>;
   ops: Record<
     | 'getInfo' | 'echo' | 'queryCaps' | 'createContext' | 'destroyContext' | 'ioControl' | 'sendMessage'
     | 'attachAgent' | 'detachAgent' | 'receive' | 'reply' | 'session' | 'configureResponder' | 'stats'
@@ -63,7 +65,7 @@ export interface NativeConstants {
 export interface NativeModule {
   Device: new (path: string) => NativeDevice;
   constants: NativeConstants;
-  engineState(): { started: boolean; inFlight: number; refs: number };
+  engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number };
 }
 
 let loaded: NativeModule | undefined;

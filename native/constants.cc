@@ -28,6 +28,16 @@ Napi::Object MakeConstants(Napi::Env env) {
   limits.Set("receiveBufferMin", static_cast<uint32_t>(MH_RECEIVE_BUFFER_MIN));
   c.Set("limits", limits);
 
+  Napi::Object ioctls = Napi::Object::New(env);
+#define MH_IOCTL_ENTRY(name) ioctls.Set(#name, static_cast<double>(static_cast<uint32_t>(IOCTL_MH_##name)));
+  MH_IOCTL_ENTRY(GET_INFO) MH_IOCTL_ENTRY(ECHO) MH_IOCTL_ENTRY(QUERY_CAPS) MH_IOCTL_ENTRY(CREATE_CONTEXT)
+  MH_IOCTL_ENTRY(DESTROY_CONTEXT) MH_IOCTL_ENTRY(IO_CONTROL) MH_IOCTL_ENTRY(SEND_MESSAGE) MH_IOCTL_ENTRY(AGENT_ATTACH)
+  MH_IOCTL_ENTRY(AGENT_DETACH) MH_IOCTL_ENTRY(AGENT_RECEIVE) MH_IOCTL_ENTRY(AGENT_REPLY) MH_IOCTL_ENTRY(SESSION)
+  MH_IOCTL_ENTRY(CONFIGURE_RESPONDER) MH_IOCTL_ENTRY(GET_STATS) MH_IOCTL_ENTRY(SET_FAULT) MH_IOCTL_ENTRY(RESET_FAULTS)
+  MH_IOCTL_ENTRY(READ_TRACE) MH_IOCTL_ENTRY(CONFIGURE_MINIPORT)
+#undef MH_IOCTL_ENTRY
+  c.Set("ioctls", ioctls);   // for peers that call DeviceIoControl themselves (koffi, C)
+
   Napi::Object ops = Napi::Object::New(env);
   for (uint32_t i = 0; i < static_cast<uint32_t>(Op::Count); i++) {
     ops.Set(GetOp(static_cast<Op>(i)).name, i);

@@ -39,8 +39,13 @@ Device::Device(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device>(info) 
     CloseHandle(handle);
     throw Napi::Error::New(env, "CreateIoCompletionPort (associate) failed (" + std::to_string(win32) + ")");
   }
-  // No event to set on the file object: completions go to the port only.
-  SetFileCompletionNotificationModes(handle, FILE_SKIP_SET_EVENT_ON_HANDLE);
+  // No event to set on the file object, and no packet for a request that succeeds at once: the
+  // engine settles those inline. If the mode cannot be set, every completion goes to the port.
+  skipsPortOnSuccess_ = SetFileCompletionNotificationModes(
+                            handle, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE) != FALSE;
+  if (!skipsPortOnSuccess_) {
+    SetFileCompletionNotificationModes(handle, FILE_SKIP_SET_EVENT_ON_HANDLE);
+  }
   handle_ = handle;
   engine_ = engine;
   engine_->AddDevice(this);
@@ -89,7 +94,7 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   }
   request->device = this;
   request->deviceRef = Napi::Persistent(Value());
-  return engine_->Submit(env, handle_, request.release());
+  return engine_->Submit(env, handle_, skipsPortOnSuccess_, request.release());
 }
 
 Napi::Value Device::Cancel(const Napi::CallbackInfo& info) {

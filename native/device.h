@@ -40,6 +40,7 @@ class Device : public Napi::ObjectWrap<Device> {
   void FinishClose(Napi::Env env);
 
   HANDLE handle_ = INVALID_HANDLE_VALUE;
+  bool skipsPortOnSuccess_ = false;
   Engine* engine_ = nullptr;
   uint32_t inFlight_ = 0;
   bool closing_ = false;

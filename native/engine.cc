@@ -78,7 +78,7 @@ void Engine::SetRef(Napi::Env env, Request* request, bool ref) {
   }
 }
 
-Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, Request* request) {
+Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSuccess, Request* request) {
   Napi::Promise promise = request->deferred.Promise();
   request->io.owner = request;
   request->io.overlapped.Internal = static_cast<ULONG_PTR>(kStatusPending);
@@ -96,6 +96,11 @@ Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, Request* request) {
     --inFlight_;
     request->io.overlapped.Internal = static_cast<ULONG_PTR>(status);
     request->io.overlapped.InternalHigh = 0;
+    Settle(env, request);
+  } else if (skipsPortOnSuccess && status != kStatusPending && IsNtSuccess(status)) {
+    // Completed at once, and the handle skips the port on success: the IO_STATUS_BLOCK is
+    // written and no packet will be queued. (Warnings still go through the port.)
+    --inFlight_;
     Settle(env, request);
   }
   return promise;
@@ -140,9 +145,13 @@ void Engine::Run() {
 }
 
 void EngineCallJs(Napi::Env env, Napi::Function, Engine* engine, void*) {
-  if (env != nullptr && engine != nullptr) {
-    engine->Drain(env);
+  if (env != nullptr && engine != nullptr && !engine->shutDown_) {
+    engine->ScheduleDrain();
   }
+}
+
+void Engine::ScheduleDrain() {
+  setImmediate_.Call({drain_.Value()});
 }
 
 Napi::Value Engine::DrainTrampoline(const Napi::CallbackInfo& info) {
@@ -174,7 +183,7 @@ void Engine::Drain(Napi::Env env) {
   }
   if (more) {
     // Yield to the event loop (timers, I/O) before the next batch.
-    setImmediate_.Call({drain_.Value()});
+    ScheduleDrain();
   }
 }
 

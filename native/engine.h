@@ -7,8 +7,12 @@
 //   - The completion thread only waits on the port (GetQueuedCompletionStatusEx, up to 64 at a
 //     time), moves dequeued requests onto `completed_` under the mutex, and - if no call is already
 //     on its way - makes one NonBlockingCall. It never touches JavaScript values or buffers.
-//   - The JavaScript side settles at most kSettleBatch requests per event-loop turn; if more
-//     are waiting it comes back through setImmediate, so timers keep running under load.
+//   - The JavaScript side settles at most kSettleBatch requests per event-loop turn, always from
+//     a setImmediate callback (the thread-safe function only schedules it): settling a request
+//     runs its continuations, which typically issue the next request (about 0.2 ms of JavaScript
+//     time each under Wine), so the batch bounds how long timers can be kept waiting.
+//   - A request that completes at once (the handle skips the port on success) is settled inline,
+//     with no thread hop; errors that fail at once never reach the port either.
 //   - The thread-safe function is referenced only while a `ref` request is in flight, so an
 //     idle open device does not keep the process alive.
 //   - Shutdown (environment cleanup hook, or the thread-safe function's finalizer, whichever
@@ -39,7 +43,7 @@ using CompletionTsfn = Napi::TypedThreadSafeFunction<Engine, void, EngineCallJs>
 
 class Engine {
  public:
-  static constexpr size_t kSettleBatch = 64;
+  static constexpr size_t kSettleBatch = 32;
 
   // Creates the engine; *owner is cleared when the engine is deleted. Throws on failure.
   static Engine* Create(Napi::Env env, Engine** owner);
@@ -50,8 +54,9 @@ class Engine {
   // Associates a device handle with the completion port.
   bool Associate(HANDLE handle);
   // Issues a request on the JavaScript thread. Returns its promise; the request now belongs to
-  // the engine, which settles and deletes it.
-  Napi::Promise Submit(Napi::Env env, HANDLE handle, Request* request);
+  // the engine, which settles and deletes it. skipsPortOnSuccess: the handle was set to
+  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so a synchronous success queues no packet.
+  Napi::Promise Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSuccess, Request* request);
 
   // Changes whether an in-flight request keeps the event loop alive.
   void SetRef(Napi::Env env, Request* request, bool ref);
@@ -71,6 +76,7 @@ class Engine {
   static Napi::Value DrainTrampoline(const Napi::CallbackInfo& info);
 
   void Run();                              // the completion thread
+  void ScheduleDrain();                    // setImmediate(drain)
   void Drain(Napi::Env env);               // settles a batch; reschedules itself if more wait
   void Settle(Napi::Env env, Request* request);
   void Discard(Request* request);          // teardown: free without touching JavaScript

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # npm run bench: the raw C client vs the addon vs koffi on the same IOCTLs, in one lane start.
 #   1. installs what is missing and builds what is stale (setup.sh, build.sh);
-#   2. checks the IOCTL codes koffi uses (bench/ioctl.mjs) against miracast_hil_ioctl.h;
-#   3. starts its own Wine lane (MH_LANE_ID=bench: own prefix, server, driver and build/logs-bench,
+#   2. starts its own Wine lane (MH_LANE_ID=bench: own prefix, server, driver and build/logs-bench,
 #      so it can run beside npm test), runs bench/run.mjs in the Windows Node, stops the lane
 #      (also on failure);
-#   4. prints the table (bench/report.mjs) from build/bench-results.json.
+#   3. prints the table (bench/report.mjs) from build/bench-results.json.
 # Exits 0 when every measurement ran, whether or not the aims were met.
 # Knobs (environment): BENCH_ROUNDS, BENCH_ECHO_CALLS, BENCH_SEND_COMPLETIONS, BENCH_LAG_COMPLETIONS;
 # BENCH_CPUS=LIST pins the whole lane (server, driver host, programs) to those CPUs (taskset -c):
@@ -17,14 +16,6 @@ cd "$MH_ROOT"
 
 bash scripts/setup.sh
 bash scripts/build.sh
-
-# koffi calls DeviceIoControl with codes computed in JavaScript; the compiler checks them against
-# the header's own macros (the addon does not export IOCTL codes).
-{
-  printf '#include <windows.h>\n#include <winioctl.h>\n#include "miracast_hil_ioctl.h"\n'
-  node bench/ioctl.mjs --c-asserts
-} | x86_64-w64-mingw32-gcc -fsyntax-only -std=gnu11 -Idriver/include -x c - \
-  || mh_die "bench/ioctl.mjs disagrees with driver/include/miracast_hil_ioctl.h"
 
 results="$MH_BUILD/bench-results.json"
 rm -f "$results"

@@ -32,6 +32,16 @@ describe('contract', () => {
     expect(contract.devicePath).toBe('\\\\.\\MiracastHil');
   });
 
+  it('exports the IOCTL codes, METHOD_BUFFERED with the access each needs, in the customer range', () => {
+    for (const [name, code] of Object.entries(contract.ioctls)) {
+      expect(code >>> 16, name).toBe(0xa15c);          // device type
+      expect(code & 3, name).toBe(0);                  // METHOD_BUFFERED
+      expect((code >>> 14) & 3, name).not.toBe(0);     // never FILE_ANY_ACCESS
+      expect((code >>> 2) & 0xfff, name).toBeGreaterThanOrEqual(0x800);
+    }
+    expect(contract.ioctls.ECHO).toBe(0xa15ce004);
+  });
+
   it('names unknown statuses by their hex value', () => {
     expect(ntStatusName(0xc0001234)).toBe('0xC0001234');
     expect(ntStatusName(-1073741536)).toBe('STATUS_CANCELLED');
