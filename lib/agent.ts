@@ -202,16 +202,16 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     try {
       result = this.#handler(message);
     } catch (error) {
-      this.#answer(message, this.#failed(error, message));
+      this.#answer(this.#failed(error, message));
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       (result as Promise<AgentReply | undefined | void>).then(
-        (reply) => this.#answer(message, this.#reply(reply, message)),
-        (error: unknown) => this.#answer(message, this.#failed(error, message)),
+        (reply) => this.#answer(this.#reply(reply, message)),
+        (error: unknown) => this.#answer(this.#failed(error, message)),
       );
     } else {
-      this.#answer(message, this.#reply(result as AgentReply | undefined | void, message));
+      this.#answer(this.#reply(result as AgentReply | undefined | void, message));
     }
   }
 
@@ -265,7 +265,7 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     return { messageId: message.messageId, status };
   }
 
-  #answer(_message: AgentMessage, reply: PendingReply): void {
+  #answer(reply: PendingReply): void {
     this.#handled++;
     if (!this.#attached) return;   // the driver already completed it (AGENT_GONE)
     this.#pending.push(reply);

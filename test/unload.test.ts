@@ -1,6 +1,7 @@
 // Unloading the driver (sc stop) with requests pending: they complete, the driver unloads and
-// records that it freed everything, and it starts again. Valid in both lanes (on Windows, with
-// handles open, the unload waits until they close).
+// records that it freed everything, and it starts again. Wine lane: there the unload happens with
+// handles still open; on Windows the I/O manager defers it until they close (the driver's unload
+// path is the same, but these tests, which keep handles open, would wait).
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, NtStatusError, contract } from '../dist/index.js';
@@ -49,7 +50,7 @@ describe('unload', () => {
     await again.close();
   });
 
-  it('the raw C client\'s unload check passes', async () => {
+  it.skipIf(lane !== 'wine')('the raw C client\'s unload check passes', async () => {
     const { stdout, code } = await run(clientExe, ['check', '--unload', 'unload']);
     expect(stdout).toMatch(/^ok - unload/m);
     expect(code).toBe(0);
