@@ -24,8 +24,7 @@ export function checkBytes(value: unknown, name: string, maxLength: number): Uin
   if (bytes.byteLength > maxLength) {
     throw new RangeError(`${name} is ${bytes.byteLength} bytes; at most ${maxLength} are allowed`);
   }
-  // The addon takes Uint8Array only; a Buffer or a plain Uint8Array passes as it is.
-  return bytes.constructor === Uint8Array || Buffer.isBuffer(bytes) ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes;   // a view on the caller's bytes: the addon copies them at submit
 }
 
 export function checkInteger(value: unknown, name: string, min: number, max: number, fallback?: number): number {

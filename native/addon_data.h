@@ -17,8 +17,7 @@ class AddonData {
     }
     return engine_;
   }
-  // Observability for tests: is this environment's completion machinery alive, how much is in flight.
-  bool HasEngine() const { return engine_ != nullptr; }
+  // For the tests' probe (engineState): this environment's engine, if it started.
   Engine* engine() const { return engine_; }
 
   // The engine belongs to its thread-safe function, which deletes it; here it only loses its owner.

@@ -90,7 +90,6 @@ Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSucce
                                           reinterpret_cast<PIO_STATUS_BLOCK>(&request->io.overlapped), request->code,
                                           request->inputSize ? buffer : nullptr, request->inputSize,
                                           request->outputSize ? buffer : nullptr, request->outputSize);
-  request->issueStatus = status;
   if (IsNtError(status)) {
     // Failed at once: no IO_STATUS_BLOCK was written and no packet will be queued.
     --inFlight_;

@@ -33,7 +33,6 @@ struct Request {
   Op op = Op::GetInfo;
   uint32_t code = 0;              // the IOCTL
   bool ref = true;                // keeps the event loop alive while in flight
-  LONG issueStatus = 0;           // what NtDeviceIoControlFile returned
   std::unique_ptr<uint8_t[]> buffer;
   uint32_t inputSize = 0;
   uint32_t outputSize = 0;

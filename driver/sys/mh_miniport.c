@@ -94,11 +94,6 @@ static NTSTATUS MpDdiMiracastIoControl(PVOID DriverContext, PVOID MiracastContex
 
 /* ------------------------------------------------------------------ synchronization watch */
 
-static VOID MpRaiseMax(volatile LONG64 *Slot, LONG64 Value)
-{
-    MhStatMax(Slot, Value);
-}
-
 /* Entering a DDI: detect what the OS promised would not happen. */
 static VOID MpEnter(PMP_ADAPTER A, BOOLEAN MiracastClass, BOOLEAN Level3)
 {
@@ -365,7 +360,7 @@ static VOID MpSendMessageCallback(PVOID CallbackContext, PIO_STATUS_BLOCK pIoSta
     }
     iosb = *pIoStatusBlock;
     inside = InterlockedIncrement(&a->CallbacksInside);
-    MpRaiseMax(MP_STATE_PTR(a, CallbacksConcurrentMax), inside);
+    MhStatMax(MP_STATE_PTR(a, CallbacksConcurrentMax), inside);
     if (InterlockedCompareExchange(&block->SendReturned, 0, 0) == 0) {
         MP_INC(a, CallbacksBeforeReturn);
     }
