@@ -20,6 +20,7 @@ export type FaultSpec = FaultScope &
     | { kind: 'callbackConcurrent'; batch: number }
     | { kind: 'callbackReverse'; batch: number }
     | { kind: 'lockBypass' }
+    | { kind: 'replyRefuse'; status: number }
   );
 
 export type FaultKind = FaultSpec['kind'];
@@ -34,6 +35,7 @@ export const faultKindNames: Record<FaultKind, string> = {
   callbackConcurrent: 'CALLBACK_CONCURRENT',
   callbackReverse: 'CALLBACK_REVERSE',
   lockBypass: 'LOCK_BYPASS',
+  replyRefuse: 'REPLY_REFUSE',
 };
 
 /** The addon arguments (kind, count, durationMs, status, param) for a fault. */
@@ -60,6 +62,7 @@ export function faultRequest(spec: FaultSpec, constants: NativeConstants): [numb
       param = spec.stage === 'afterMiniport' ? 1 : 0;
       break;
     case 'sendFail':
+    case 'replyRefuse':
     case 'callbackStatus':
       status = checkStatus(spec.status, 'fault.status');
       break;
@@ -76,7 +79,7 @@ export function faultRequest(spec: FaultSpec, constants: NativeConstants): [numb
     case 'lockBypass':
       break;
   }
-  if ((spec.kind === 'createContextFail' || spec.kind === 'sendFail') && status < 0xc0000000) {
+  if ((spec.kind === 'createContextFail' || spec.kind === 'sendFail' || spec.kind === 'replyRefuse') && status < 0xc0000000) {
     throw new RangeError(`fault.status must be an error status (0xC0000000 or above) for ${spec.kind}`);
   }
   return [constants.faultKinds[name], count, durationMs, status, param];

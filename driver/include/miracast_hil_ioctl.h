@@ -70,6 +70,11 @@ Environment:
  * RESET_FAULTS                  -                           -
  * READ_TRACE                    MH_TRACE_READ_IN            MH_TRACE_READ_OUT + MH_TRACE_EVENT[]
  * CONFIGURE_MINIPORT            MH_MINIPORT_CONFIG          -
+ * READ_CHUNKS (pends)           MH_CHUNK_READ_IN            MH_CHUNK_READ_OUT + chunk packets (GetNextChunkData)
+ * REPORT_CHUNKS                 MH_CHUNK_REPORT_IN          MH_CHUNK_REPORT_OUT (the test miniport's encoder, via its test hooks)
+ *
+ * Function codes 0x12-0x1F belong to the hosted-miniport seam (chunks, adapter, tracker);
+ * 0x20 and above to later transports.
  */
 #define IOCTL_MH_GET_INFO            MH_IOCTL(0x00, MH_READ)
 #define IOCTL_MH_ECHO                MH_IOCTL(0x01, MH_RW)
@@ -89,6 +94,8 @@ Environment:
 #define IOCTL_MH_RESET_FAULTS        MH_IOCTL(0x0F, MH_WRITE)
 #define IOCTL_MH_READ_TRACE          MH_IOCTL(0x10, MH_READ)
 #define IOCTL_MH_CONFIGURE_MINIPORT  MH_IOCTL(0x11, MH_WRITE)
+#define IOCTL_MH_READ_CHUNKS         MH_IOCTL(0x12, MH_READ)
+#define IOCTL_MH_REPORT_CHUNKS       MH_IOCTL(0x13, MH_WRITE)
 
 /* Limits. Sizes above them are refused with STATUS_INVALID_BUFFER_SIZE before any work is done. */
 #define MH_MAX_ECHO_BYTES        (64u * 1024u)
@@ -336,7 +343,8 @@ MH_STATIC_ASSERT(mh_stats, sizeof(MH_STATS) == 8 * MH_STATS_FIELD_COUNT);
     X(CALLBACK_STATUS,     5, "callbacks receive Status instead of the answer's status") \
     X(CALLBACK_CONCURRENT, 6, "callbacks are held until Param are ready, then run at once on several threads") \
     X(CALLBACK_REVERSE,    7, "callbacks are held until Param are ready, then run newest first") \
-    X(LOCK_BYPASS,         8, "the host skips the Miracast-class lock (proves the miniport's overlap detector)")
+    X(LOCK_BYPASS,         8, "the host skips the Miracast-class lock (proves the miniport's overlap detector)") \
+    X(REPLY_REFUSE,        9, "the host refuses agent reply records with Status (the message stays outstanding), as it refuses a malformed one")
 
 #define MH_FAULT_DECLARE_KIND(name, value, description) MH_FAULT_##name = value,
 typedef enum _MH_FAULT_KIND {
@@ -414,6 +422,62 @@ typedef struct _MH_TRACE_READ_OUT {
     /* MH_TRACE_EVENT Events[Count] */
 } MH_TRACE_READ_OUT;
 MH_STATIC_ASSERT(mh_trace_read_out, sizeof(MH_TRACE_READ_OUT) == 24);
+
+/* ---------------------------------------------------------------- chunks: GetNextChunkData */
+/*
+ * READ_CHUNKS reads a context's encode-chunk queue the way the UMD's GetNextChunkData does
+ * (umd-host.md 2.4): it completes at once when a chunk is ready, the reset is due, the buffer is too
+ * small or the session is gone; otherwise it pends until a chunk arrives or TimeoutMs passes
+ * (MH_CHUNK_WAIT_INFINITE: no limit; 0: no wait). GetNextChunkData's own status travels as data
+ * in MH_CHUNK_READ_OUT.Status; the IRP completes with STATUS_SUCCESS whenever the read was made.
+ * Packets follow the header back to back, each FIELD_OFFSET(MIRACAST_CHUNK_DATA,
+ * PrivateDriverData) + PrivateDriverDataSize = MH_CHUNK_PACKET_HEADER + size bytes, unaligned, as
+ * the UMD receives them.
+ */
+#define MH_CHUNK_WAIT_INFINITE 0xFFFFFFFFu
+#define MH_CHUNK_PACKET_HEADER 28u      /* DXGK_MIRACAST_CHUNK_INFO (24) + UINT PrivateDriverDataSize */
+
+typedef struct _MH_CHUNK_READ_IN {
+    ULONG64 ContextId;
+    ULONG TimeoutMs;           /* GetNextChunkData's TimeoutInMilliseconds */
+    ULONG BufferSize;          /* *pChunkDataBufferSize on entry: most packet bytes to return */
+} MH_CHUNK_READ_IN;
+MH_STATIC_ASSERT(mh_chunk_read_in, sizeof(MH_CHUNK_READ_IN) == 16);
+
+typedef struct _MH_CHUNK_READ_OUT {
+    LONG Status;               /* STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_BUFFER_TOO_SMALL,
+                                  STATUS_CONNECTION_RESET (once after an overflow),
+                                  STATUS_INSTANCE_NOT_AVAILABLE (destroyed or not started) */
+    ULONG BytesWritten;        /* *pChunkDataBufferSize on return (BUFFER_TOO_SMALL: the first packet's size) */
+    ULONG Outstanding;         /* *pOutstandingChunksToProcess */
+    ULONG Count;               /* packets that follow */
+    /* packets: DXGK_MIRACAST_CHUNK_INFO, UINT PrivateDriverDataSize, UCHAR PrivateDriverData[] */
+} MH_CHUNK_READ_OUT;
+MH_STATIC_ASSERT(mh_chunk_read_out, sizeof(MH_CHUNK_READ_OUT) == 16);
+
+/* REPORT_CHUNKS: asks the hosted miniport (through its test hooks) to encode Frames frames and
+   report their chunks through DxgkCbNotifyInterrupt + DxgkCbNotifyDpc, as its ISR and DPC would. */
+#define MH_CHUNK_MISREPORT_NONE          0u
+#define MH_CHUNK_MISREPORT_WRONG_TARGET  1u  /* VidPnTargetId is not the Miracast target */
+#define MH_CHUNK_MISREPORT_OVERSIZE      2u  /* PrivateDataDriverSize over MaxChunkPrivateDriverDataSize */
+#define MH_CHUNK_MISREPORT_NO_DPC        3u  /* reports without calling DxgkCbNotifyDpc */
+
+typedef struct _MH_CHUNK_REPORT_IN {
+    ULONG64 ContextId;
+    ULONG Frames;              /* frames to encode (each: FRAME_START, COLOR_CONVERT_COMPLETE, slices) */
+    ULONG SlicesPerFrame;      /* ENCODE_COMPLETE chunks per frame; the last slice is part 0 */
+    ULONG PrivateDataSize;     /* private driver data bytes per ENCODE_COMPLETE chunk */
+    ULONG Misreport;           /* MH_CHUNK_MISREPORT_*, applied to the first chunk */
+} MH_CHUNK_REPORT_IN;
+MH_STATIC_ASSERT(mh_chunk_report_in, sizeof(MH_CHUNK_REPORT_IN) == 24);
+
+typedef struct _MH_CHUNK_REPORT_OUT {
+    ULONG Reported;            /* interrupts the miniport raised */
+    ULONG Queued;              /* of those, MiracastEncodeChunkCompleted.Status == STATUS_SUCCESS */
+    LONG FirstError;           /* the first other Status the host wrote back (0 if none) */
+    ULONG Reserved;
+} MH_CHUNK_REPORT_OUT;
+MH_STATIC_ASSERT(mh_chunk_report_out, sizeof(MH_CHUNK_REPORT_OUT) == 16);
 
 /* ---------------------------------------------------------------- the test miniport's own IoControl */
 /*

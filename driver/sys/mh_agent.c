@@ -172,9 +172,9 @@ NTSTATUS MhAgentDetach(PMH_DEVICE Dev, PMH_FILE File)
             signal += MhMessageDropLocked(Dev, CONTAINING_RECORD(entry, MH_HOST_MESSAGE, QueueLink),
                                           MH_STATUS_AGENT_GONE);
         }
-        if (ctx->Session == MhSessionStarted) {
-            ctx->Session = MhSessionNotStarted;
-        }
+        /* The next agent is a new UMD host: every session starts afresh, including one the
+           departing agent stopped (it would otherwise drop that context's messages forever). */
+        ctx->Session = MhSessionNotStarted;
     }
     for (entry = Dev->AgentQueue.Flink; entry != &Dev->AgentQueue; entry = next) {
         next = entry->Flink;
@@ -249,6 +249,7 @@ NTSTATUS MhAgentReply(PMH_DEVICE Dev, PMH_FILE File, PVOID Buffer, ULONG InputLe
     ULONG offset, i, count;
     ULONG signal = 0;
     NTSTATUS status = STATUS_SUCCESS;
+    MH_FAULT_SLOT fault;
     KIRQL irql;
 
     if (InputLength < sizeof(MH_REPLY_HEADER) || InputLength > MH_MAX_REPLY_BATCH_BYTES) {
@@ -296,6 +297,9 @@ NTSTATUS MhAgentReply(PMH_DEVICE Dev, PMH_FILE File, PVOID Buffer, ULONG InputLe
         }
         if (msg == NULL) {
             result = MH_STATUS_REPLY_UNKNOWN;
+        } else if (MhFaultTake(Dev, MH_FAULT_REPLY_REFUSE, &fault)) {
+            result = fault.Status;              /* the message stays outstanding */
+            MhTrace(Dev, MH_TRACE_FAULT, MH_FAULT_REPLY_REFUSE, fault.Status, msg->ContextId, msg->Id, 0, 0);
         } else if (reply->OutputSize > msg->OutputSize) {
             result = MH_STATUS_REPLY_TOO_BIG;   /* the message stays outstanding */
         } else {

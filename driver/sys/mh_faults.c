@@ -41,7 +41,7 @@ NTSTATUS MhFaultArm(MH_FAULTS *Faults, const MH_FAULT *Request)
     if (Request->Kind == MH_FAULT_CREATE_CONTEXT_FAIL && (Request->Param > 1 || NT_SUCCESS(Request->Status))) {
         return STATUS_INVALID_PARAMETER;
     }
-    if (Request->Kind == MH_FAULT_SEND_FAIL && NT_SUCCESS(Request->Status)) {
+    if ((Request->Kind == MH_FAULT_SEND_FAIL || Request->Kind == MH_FAULT_REPLY_REFUSE) && NT_SUCCESS(Request->Status)) {
         return STATUS_INVALID_PARAMETER;
     }
 
