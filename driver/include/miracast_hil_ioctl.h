@@ -97,6 +97,14 @@ Environment:
 #define IOCTL_MH_READ_CHUNKS         MH_IOCTL(0x12, MH_READ)
 #define IOCTL_MH_REPORT_CHUNKS       MH_IOCTL(0x13, MH_WRITE)
 
+/* Every IOCTL of the contract, for tables that must cover them all (the addon's constants, the
+   fuzzer). A new IOCTL is added here too. X(name) names IOCTL_MH_<name>. */
+#define MH_IOCTL_LIST(X) \
+    X(GET_INFO) X(ECHO) X(QUERY_CAPS) X(CREATE_CONTEXT) X(DESTROY_CONTEXT) X(IO_CONTROL) \
+    X(SEND_MESSAGE) X(AGENT_ATTACH) X(AGENT_DETACH) X(AGENT_RECEIVE) X(AGENT_REPLY) X(SESSION) \
+    X(CONFIGURE_RESPONDER) X(GET_STATS) X(SET_FAULT) X(RESET_FAULTS) X(READ_TRACE) \
+    X(CONFIGURE_MINIPORT) X(READ_CHUNKS) X(REPORT_CHUNKS)
+
 /* Limits. Sizes above them are refused with STATUS_INVALID_BUFFER_SIZE before any work is done. */
 #define MH_MAX_ECHO_BYTES        (64u * 1024u)
 #define MH_MAX_MESSAGE_BYTES     (64u * 1024u)   /* input or output of one message */
