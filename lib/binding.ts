@@ -33,13 +33,25 @@ export interface NativeConstants {
     traceCapacity: number;
     maxHoldMs: number;
     receiveBufferMin: number;
+    maxChunkFrames: number;
+    maxChunkSlices: number;
+    maxChunkReadBytes: number;
+    maxChunkPrivateBytes: number;
+    chunkPacketHeader: number;
+    chunkWaitInfinite: number;
+    chunkListInitial: number;
+    chunkListGrowth: number;
+    chunkListMax: number;
+    poolQuarantine: number;
+    poolFindingsKept: number;
   };
   /** The IOCTL codes, for peers that call DeviceIoControl themselves. */
   ioctls: Record<string, number>;
   ops: Record<
     | 'getInfo' | 'echo' | 'queryCaps' | 'createContext' | 'destroyContext' | 'ioControl' | 'sendMessage'
     | 'attachAgent' | 'detachAgent' | 'receive' | 'reply' | 'session' | 'configureResponder' | 'stats'
-    | 'setFault' | 'resetFaults' | 'trace' | 'configureMiniport',
+    | 'setFault' | 'resetFaults' | 'trace' | 'configureMiniport'
+    | 'readChunks' | 'reportChunks' | 'adapter' | 'readPool' | 'miniportState',
     number
   >;
   statuses: Record<string, number>;
@@ -49,6 +61,13 @@ export interface NativeConstants {
   ddi: Record<string, number>;
   answers: Record<string, number>;
   sessionActions: { START: number; STOP: number };
+  adapterSteps: Record<string, number>;
+  /** The DXGKRNL_INTERFACE services, in slot order (MH_DXGKCB_SERVICES). */
+  dxgkrnlServices: string[];
+  poolFindingKinds: Record<string, number>;
+  poolFindingDescriptions: Record<string, string>;
+  dpcFlags: { RESET: number; STOPPED: number; GREW: number };
+  chunkMisreports: { NONE: number; WRONG_TARGET: number; OVERSIZE: number; NO_DPC: number };
   statsFields: string[];
   miniport: {
     commands: Record<string, number>;
@@ -58,6 +77,7 @@ export interface NativeConstants {
     capsMaxChunkPrivateData: number;
     capsFlags: number;
     firstTargetId: number;
+    localTargetId: number;
     stateFields: string[];
   };
 }

@@ -4,6 +4,8 @@ import { checkWaitOptions } from './device';
 import { checkBoolean, checkBytes, checkInteger, checkOptions } from './validate';
 import { MiniportCommands } from './miniport';
 import type { SendMessageResult } from './types';
+import { hooksFailure } from './hosted';
+import { readChunks, reportChunks, type ChunkRead, type ChunkReport, type ReadChunksOptions, type ReportChunksOptions } from './chunks';
 
 export interface SendMessageOptions {
   /** The miniport's output buffer size (default 0). The answer is cut to it. */
@@ -57,7 +59,20 @@ export class MiracastContext implements AsyncDisposable {
     const opts = checkOptions(options, 'options');
     const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxMessageBytes, 0);
     const wait = checkWaitOptions(opts.signal, opts.timeoutMs);
-    return await this.device.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait);
+    return await this.device.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait)
+      .catch(async (e: unknown) => {
+        throw await hooksFailure(this.device, 'sendMessage', e);
+      });
+  }
+
+  /** GetNextChunkData on this session: the chunks the miniport reported (see ChunkRead). */
+  async readChunks(options?: ReadChunksOptions): Promise<ChunkRead> {
+    return await readChunks(this, options);
+  }
+
+  /** The miniport's encoder reports chunks on this session (test hooks). */
+  async reportChunks(options: ReportChunksOptions): Promise<ChunkReport> {
+    return await reportChunks(this, options);
   }
 
   /** DxgkDdiMiracastIoControl (the UMD's MiracastIoControl). Resolves to the bytes it returned. */

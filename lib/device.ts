@@ -11,7 +11,8 @@ import { MiracastContext } from './context';
 import { MiracastAgent, type AgentHandler, type AgentOptions } from './agent';
 import { faultRequest, type FaultSpec } from './faults';
 import { decodeTrace, type TraceRead } from './trace';
-import type { DriverInfo, DriverStats, MiracastCaps, ResponderOptions } from './types';
+import type { DriverInfo, DriverStats, MiracastCaps, MiniportState, ResponderOptions } from './types';
+import { hooksFailure, readAdapter, readMiniportState, readPool, type AdapterInfo, type PoolReport } from './hosted';
 
 type OpName = keyof NativeConstants['ops'];
 
@@ -246,7 +247,25 @@ export class MiracastDevice implements AsyncDisposable {
   async configureMiniport(options: { targetCount: number }): Promise<void> {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     const count = checkInteger(options.targetCount, 'options.targetCount', 1, this.constants.limits.maxTargets);
-    await this.request('configureMiniport', [count]);
+    await this.request('configureMiniport', [count]).catch(async (e: unknown) => {
+      throw await hooksFailure(this, 'configureMiniport', e);
+    });
+  }
+
+  /** The adapter the host started: registration, children, connection state, services called. */
+  async adapter(): Promise<AdapterInfo> {
+    return await readAdapter(this);
+  }
+
+  /** The pool tracker: the miniport's blocks per tag and the rule breaches found since `since`
+      (`flush`: check the quarantined blocks first). */
+  async pool(options?: { since?: number; flush?: boolean }): Promise<PoolReport> {
+    return await readPool(this, options);
+  }
+
+  /** The hosted miniport's own counters, through its test hooks (NoTestHooksError without them). */
+  async miniportState(): Promise<MiniportState> {
+    return await readMiniportState(this);
   }
 
   /** Arms a fault: the OS side misbehaving on purpose, for a number of operations or a time. */

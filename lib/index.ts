@@ -6,9 +6,16 @@ export { MiniportCommands, type SendMessagesResult } from './miniport';
 export { NtStatusError } from './errors';
 export { NtStatus, ntStatusName, ntSuccess, ntError, type NtStatusName } from './ntstatus';
 export { faultKindNames, type FaultSpec, type FaultKind, type FaultScope } from './faults';
-export type { TraceEvent, TraceRead, DdiName, AnswerKind } from './trace';
+export type { TraceEvent, TraceRead, DdiName, AnswerKind, AdapterStep } from './trace';
 export {
   driverStatsFields, miniportStateFields, isIdle,
   type DriverInfo, type DriverStats, type MiracastCaps, type MiniportState, type ResponderOptions, type SendMessageResult,
 } from './types';
 export { contract, engineState } from './contract';
+export {
+  NoTestHooksError, type AdapterInfo, type PoolReport, type PoolFinding, type PoolFindingKind, type PoolTagCount,
+} from './hosted';
+export {
+  chunkTypeNames, type Chunk, type ChunkRead, type ChunkReport, type ChunkMisreport, type ReadChunksOptions,
+  type ReportChunksOptions,
+} from './chunks';

@@ -2,7 +2,8 @@
 // private; this is the test miniport's: MP_IOCTL_HEADER, then data).
 import type { MiracastContext } from './context';
 import { checkInteger } from './validate';
-import { miniportStateFields, type MiniportState } from './types';
+import type { MiniportState } from './types';
+import { decodeMiniportState } from './hosted';
 
 export interface SendMessagesResult {
   /** DxgkCbMiracastSendMessage returned STATUS_PENDING. */
@@ -51,14 +52,20 @@ export class MiniportCommands {
   async readState(): Promise<MiniportState> {
     const constants = this.#context.device.constants.miniport;
     const out = await this.#context.ioControl(this.#command('READ_STATE'), { outputSize: constants.stateSize });
-    const state = {} as Record<string, number>;
-    constants.stateFields.forEach((name, i) => {
-      state[name] = Number(out.readBigUInt64LE(i * 8));
-    });
-    for (const name of miniportStateFields) {
-      if (!(name in state)) throw new Error(`the driver's MP_STATE has no ${name}`);
-    }
-    return state as unknown as MiniportState;
+    return decodeMiniportState(out, this.#context.device);
+  }
+
+  /**
+   * MP_CMD_INDICATE: the miniport calls DxgkCbIndicateChildStatus as asked, right or wrong;
+   * resolves to the status the host returned.
+   */
+  async indicate(options: { type: number; childUid: number; connected: boolean }): Promise<number> {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const type = checkInteger(options.type, 'options.type', 0, 0xffffffff);
+    const childUid = checkInteger(options.childUid, 'options.childUid', 0, 0xffffffff);
+    if (typeof options.connected !== 'boolean') throw new TypeError('options.connected must be a boolean');
+    const out = await this.#context.ioControl(this.#command('INDICATE', type, childUid, options.connected ? 1 : 0), { outputSize: 4 });
+    return out.readUInt32LE(0);
   }
 
   /** MP_CMD_MONITOR_ARRIVE: the miniport indicates monitor arrival (DxgkCbIndicateChildStatus, Connected = TRUE). */

@@ -1,6 +1,7 @@
 // The DDI trace (what the HLK's ETW log plays): DDI entries and exits with their key arguments
 // and results, sends, deliveries, callbacks with their status, hot-plug indications, chunk
-// reports, sessions, agent attach/detach and applied faults. Read from a bounded ring; `lost`
+// reports, sessions, agent attach/detach, applied faults, the adapter's registration and start
+// steps, services the host does not provide, chunk interrupts, DPCs and reads, pool findings. Read from a bounded ring; `lost`
 // says how many events were overwritten before they were read.
 import type { NativeConstants } from './binding';
 import { ntStatusName } from './ntstatus';
@@ -36,7 +37,23 @@ export type TraceEvent = TraceEventBase &
     | { kind: 'session'; action: 'start' | 'stop' }
     | { kind: 'agent'; attached: boolean; flags: number; processId: number }
     | { kind: 'fault'; fault: FaultKind }
+    | { kind: 'adapter'; step: AdapterStep }
+    | { kind: 'service'; service: string }
+    | { kind: 'interrupt'; chunkType: number; frameNumber: number; partNumber: number; privateDataSize: number }
+    | { kind: 'dpc'; published: number; reset: boolean; stopped: boolean; grew: boolean }
+    | { kind: 'chunkRead'; packets: number; bytes: number }
+    | { kind: 'pool'; finding: string; tag: number; offset: number }
   );
+
+/** Registration and adapter steps, in dxgkrnl's order (MH_ADAPTER_STEPS). */
+export type AdapterStep =
+  | 'initialize' | 'addDevice' | 'startDevice' | 'queryChildRelations' | 'queryChildStatus'
+  | 'queryMiracastInterface' | 'queryTestHooks' | 'queryCaps' | 'stopDevice' | 'removeDevice' | 'unload';
+
+/** MH_ADAPTER_STEPS' INITIALIZE -> initialize, QUERY_CHILD_RELATIONS -> queryChildRelations. */
+function camel(name: string): string {
+  return name.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
 
 export interface TraceRead {
   events: TraceEvent[];
@@ -60,6 +77,9 @@ export function decodeTrace(raw: { nextSequence: number; lost: number; events: R
   for (const [name, contractName] of Object.entries(faultKindNames)) {
     faultByValue.set(constants.faultKinds[contractName], name as FaultKind);
   }
+  const steps = new Map(Object.entries(constants.adapterSteps).map(([name, value]) => [value, camel(name) as AdapterStep]));
+  const findings = new Map(Object.entries(constants.poolFindingKinds).map(([name, value]) => [value, camel(name)]));
+  const flags = constants.dpcFlags;
   const events = raw.events.map((e): TraceEvent => {
     const base: TraceEventBase = {
       sequence: e.sequence, time: e.time, threadId: e.threadId, contextId: e.contextId, messageId: e.messageId,
@@ -77,6 +97,17 @@ export function decodeTrace(raw: { nextSequence: number; lost: number; events: R
       case kinds.SESSION: return { ...base, kind: 'session', action: e.detail === constants.sessionActions.START ? 'start' : 'stop' };
       case kinds.AGENT: return { ...base, kind: 'agent', attached: e.detail === 1, flags: e.arg0, processId: e.arg1 };
       case kinds.FAULT: return { ...base, kind: 'fault', fault: faultByValue.get(e.detail) ?? ('unknown' as FaultKind) };
+      case kinds.ADAPTER: return { ...base, kind: 'adapter', step: steps.get(e.detail) ?? ('unknown' as AdapterStep) };
+      case kinds.SERVICE: return { ...base, kind: 'service', service: constants.dxgkrnlServices[e.detail] ?? `#${e.detail}` };
+      case kinds.INTERRUPT:
+        // Arg1 is ChunkId.Value: FrameNumber in the low 40 bits, PartNumber above.
+        return { ...base, kind: 'interrupt', chunkType: e.arg0, frameNumber: e.arg1 % 2 ** 40,
+          partNumber: Math.floor(e.arg1 / 2 ** 40), privateDataSize: e.detail };
+      case kinds.DPC:
+        return { ...base, kind: 'dpc', published: e.arg0, reset: (e.detail & flags.RESET) !== 0,
+          stopped: (e.detail & flags.STOPPED) !== 0, grew: (e.detail & flags.GREW) !== 0 };
+      case kinds.CHUNK_READ: return { ...base, kind: 'chunkRead', packets: e.arg0, bytes: e.arg1 };
+      case kinds.POOL: return { ...base, kind: 'pool', finding: findings.get(e.detail) ?? `#${e.detail}`, tag: e.arg0, offset: e.arg1 };
       default: throw new Error(`unknown trace event kind ${e.kind}`);
     }
   });

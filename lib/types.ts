@@ -69,6 +69,29 @@ export interface DriverStats {
   contractViolations: number;
   faultsApplied: number;
   traceEventsLost: number;
+  /** Pool blocks the hosted miniport holds (the pool tracker). */
+  miniportPoolOutstanding: number;
+  miniportPoolTotal: number;
+  /** Pool blocks the miniport held once its adapter had started: its idle level. */
+  miniportPoolAtStart: number;
+  miniportPoolBytes: number;
+  /** Pool rule breaches the tracker found (device.pool() names them). */
+  poolFindings: number;
+  /** IRPs completed while a cancel routine was still set: a driver bug, always 0. */
+  irpsCompletedWithCancelRoutine: number;
+  /** Calls to DXGKRNL_INTERFACE services the host does not provide (device.adapter() names them). */
+  unsupportedServiceCalls: number;
+  childStatusIndications: number;
+  chunkInterrupts: number;
+  chunksQueued: number;
+  chunksDelivered: number;
+  chunkOverflows: number;
+  chunkBadReports: number;
+  chunkResets: number;
+  dpcsRun: number;
+  chunkReadsPending: number;
+  /** Closed handles whose contexts the host is still destroying. */
+  ownerReleasesPending: number;
 }
 
 /** The field names of DriverStats, in the driver's order (checked against the addon in tests). */
@@ -78,6 +101,10 @@ export const driverStatsFields: readonly (keyof DriverStats)[] = [
   'messagesAwaitingCallback', 'messagesTotal', 'sendFailures', 'callbacksRun', 'responderAnswers', 'agentAnswers',
   'messagesDropped', 'receiveCompletions', 'receiveBatchMax', 'replyBatchMax', 'irpsPending', 'irpsPendedTotal',
   'irpsCancelledTotal', 'ddiCalls', 'ddiInside', 'contractViolations', 'faultsApplied', 'traceEventsLost',
+  'miniportPoolOutstanding', 'miniportPoolTotal', 'miniportPoolAtStart', 'miniportPoolBytes', 'poolFindings',
+  'irpsCompletedWithCancelRoutine', 'unsupportedServiceCalls', 'childStatusIndications', 'chunkInterrupts',
+  'chunksQueued', 'chunksDelivered', 'chunkOverflows', 'chunkBadReports', 'chunkResets', 'dpcsRun',
+  'chunkReadsPending', 'ownerReleasesPending',
 ];
 
 /** The test miniport's own view (MP_STATE). */
@@ -100,19 +127,30 @@ export interface MiniportState {
   hpdDepartures: number;
   chunkReports: number;
   lastContextTargetId: number;
+  chunkInterrupts: number;
+  chunkErrors: number;
+  dpcCalls: number;
+  indicationFailures: number;
 }
 
 export const miniportStateFields: readonly (keyof MiniportState)[] = [
   'contextsCreated', 'contextsDestroyed', 'contextsLive', 'ioControls', 'messagesSent', 'sendFailures', 'callbacksRun',
   'callbacksBeforeReturn', 'callbacksConcurrentMax', 'blocksOutstanding', 'badCallbacks', 'classOverlaps',
   'level3Overlaps', 'monitorConnected', 'hpdArrivals', 'hpdDepartures', 'chunkReports', 'lastContextTargetId',
+  'chunkInterrupts', 'chunkErrors', 'dpcCalls', 'indicationFailures',
 ];
 
-/** Nothing left behind: no context, message, miniport block or pended IRP, one allocation per open handle. */
+/**
+ * Nothing left behind and nothing broken: no context, message, miniport block, pended IRP or
+ * pending handle release; one allocation per open handle; the miniport's pool back at its level
+ * after the adapter started; no pool finding; no IRP completed with its cancel routine set.
+ */
 export function isIdle(stats: DriverStats): boolean {
   return (
     stats.hostContexts === 0 && stats.hostMessages === 0 && stats.miniportBlocks === 0 && stats.miniportContexts === 0 &&
     stats.irpsPending === 0 && stats.fileContexts === stats.handlesOpen &&
-    stats.allocationsOutstanding === stats.fileContexts
+    stats.allocationsOutstanding === stats.fileContexts && stats.ownerReleasesPending === 0 &&
+    stats.miniportPoolOutstanding === stats.miniportPoolAtStart && stats.poolFindings === 0 &&
+    stats.irpsCompletedWithCancelRoutine === 0
   );
 }

@@ -409,6 +409,161 @@ void EncodeConfigureMiniport(const Napi::CallbackInfo& args, size_t first, Encod
   Append(e.input, config);
 }
 
+// ------------------------------------------------------------------ the hosted miniport's seam
+
+// (contextId, timeoutMs, bufferSize): GetNextChunkData.
+void EncodeReadChunks(const Napi::CallbackInfo& args, size_t first, Encoded& e) {
+  MH_CHUNK_READ_IN in{};
+  in.ContextId = ArgId(args, first, "contextId");
+  in.TimeoutMs = ArgU32(args, first + 1, "timeoutMs");
+  in.BufferSize = ArgU32(args, first + 2, "bufferSize", MH_MAX_CHUNK_READ_BYTES);
+  e.code = IOCTL_MH_READ_CHUNKS;
+  Append(e.input, in);
+  e.outputSize = static_cast<uint32_t>(sizeof(MH_CHUNK_READ_OUT) + in.BufferSize);
+}
+
+// The packets as GetNextChunkData lays them out: DXGK_MIRACAST_CHUNK_INFO (ChunkType at 0,
+// ChunkId at 8, ProcessingTime at 16, EncodeRate at 20), UINT PrivateDriverDataSize, the data.
+Napi::Value DecodeReadChunks(Napi::Env env, const uint8_t* output, size_t length) {
+  MH_CHUNK_READ_OUT out = Read<MH_CHUNK_READ_OUT>(env, output, length);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", Status(env, out.Status));
+  o.Set("bytesWritten", U32(env, out.BytesWritten));
+  o.Set("outstanding", U32(env, out.Outstanding));
+  Napi::Array chunks = Napi::Array::New(env, out.Count);
+  size_t offset = sizeof(out);
+  for (uint32_t i = 0; i < out.Count; i++) {
+    uint32_t type = Read<uint32_t>(env, output, length, offset);
+    uint64_t id = Read<uint64_t>(env, output, length, offset + 8);
+    uint32_t size = Read<uint32_t>(env, output, length, offset + 24);
+    if (length < offset + MH_CHUNK_PACKET_HEADER + size) {
+      throw Napi::Error::New(env, "chunk packet past the end of the reply");
+    }
+    Napi::Object chunk = Napi::Object::New(env);
+    chunk.Set("chunkType", U32(env, type));
+    chunk.Set("frameNumber", U64(env, id & ((1ull << 40) - 1)));
+    chunk.Set("partNumber", U32(env, static_cast<uint32_t>(id >> 40)));
+    chunk.Set("processingTime", U32(env, Read<uint32_t>(env, output, length, offset + 16)));
+    chunk.Set("encodeRate", U32(env, Read<uint32_t>(env, output, length, offset + 20)));
+    chunk.Set("privateData", Napi::Buffer<uint8_t>::Copy(env, output + offset + MH_CHUNK_PACKET_HEADER, size));
+    chunks.Set(i, chunk);
+    offset += MH_CHUNK_PACKET_HEADER + size;
+  }
+  o.Set("chunks", chunks);
+  return o;
+}
+
+// (contextId, frames, slicesPerFrame, privateDataSize, misreport)
+void EncodeReportChunks(const Napi::CallbackInfo& args, size_t first, Encoded& e) {
+  MH_CHUNK_REPORT_IN in{};
+  in.ContextId = ArgId(args, first, "contextId");
+  in.Frames = ArgU32(args, first + 1, "frames", MH_MAX_CHUNK_FRAMES);
+  in.SlicesPerFrame = ArgU32(args, first + 2, "slicesPerFrame", MH_MAX_CHUNK_SLICES);
+  in.PrivateDataSize = ArgU32(args, first + 3, "privateDataSize", MH_MAX_CHUNK_PRIVATE_BYTES);
+  in.Misreport = ArgU32(args, first + 4, "misreport", MH_CHUNK_MISREPORT_NO_DPC);
+  e.code = IOCTL_MH_REPORT_CHUNKS;
+  Append(e.input, in);
+  e.outputSize = sizeof(MH_CHUNK_REPORT_OUT);
+}
+
+Napi::Value DecodeReportChunks(Napi::Env env, const uint8_t* output, size_t length) {
+  MH_CHUNK_REPORT_OUT out = Read<MH_CHUNK_REPORT_OUT>(env, output, length);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("reported", U32(env, out.Reported));
+  o.Set("queued", U32(env, out.Queued));
+  o.Set("firstError", Status(env, out.FirstError));
+  return o;
+}
+
+void EncodeGetAdapter(const Napi::CallbackInfo&, size_t, Encoded& e) {
+  e.code = IOCTL_MH_GET_ADAPTER;
+  e.outputSize = sizeof(MH_ADAPTER_INFO);
+}
+
+Napi::Value DecodeGetAdapter(Napi::Env env, const uint8_t* output, size_t length) {
+  MH_ADAPTER_INFO info = Read<MH_ADAPTER_INFO>(env, output, length);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("initVersion", U32(env, info.InitVersion));
+  o.Set("interfaceVersion", U32(env, info.InterfaceVersion));
+  o.Set("videoPresentSources", U32(env, info.VideoPresentSources));
+  o.Set("children", U32(env, info.Children));
+  o.Set("miracastChildUid", U32(env, info.MiracastChildUid));
+  o.Set("miracastHpdAwareness", U32(env, info.MiracastHpdAwareness));
+  o.Set("connected", Napi::Boolean::New(env, info.Connected != 0));
+  o.Set("monitorType", Napi::Number::New(env, info.MonitorType));
+  o.Set("miracastInterfaceSize", U32(env, info.MiracastInterfaceSize));
+  o.Set("miracastInterfaceVersion", U32(env, info.MiracastInterfaceVersion));
+  o.Set("testHooks", Napi::Boolean::New(env, info.TestHooks != 0));
+  o.Set("dpcRoutine", Napi::Boolean::New(env, info.DpcRoutine != 0));
+  o.Set("capsMaxChunkPrivateDriverDataSize", U32(env, info.CapsMaxChunkPrivateDriverDataSize));
+  o.Set("capsFlags", U32(env, info.CapsFlags));
+  Napi::Object calls = Napi::Object::New(env);
+#define MH_SET_SERVICE(name) calls.Set(#name, U32(env, info.ServiceCalls[MH_DXGKCB_INDEX_##name]));
+  MH_DXGKCB_SERVICES(MH_SET_SERVICE)
+#undef MH_SET_SERVICE
+  o.Set("serviceCalls", calls);
+  return o;
+}
+
+// (startSequence, flush)
+void EncodeReadPool(const Napi::CallbackInfo& args, size_t first, Encoded& e) {
+  MH_POOL_READ_IN in{};
+  in.StartSequence = ArgId(args, first, "startSequence");
+  in.Flags = Arg(args, first + 1).ToBoolean().Value() ? MH_POOL_READ_FLUSH : 0u;
+  e.code = IOCTL_MH_READ_POOL;
+  Append(e.input, in);
+  e.outputSize = static_cast<uint32_t>(sizeof(MH_POOL_READ_OUT) + MH_POOL_MAX_TAGS * sizeof(MH_POOL_TAG) +
+                                       MH_POOL_FINDINGS_KEPT * sizeof(MH_POOL_FINDING));
+}
+
+// A pool tag as it reads in a pool dump: its four bytes in memory order.
+Napi::String TagName(Napi::Env env, ULONG tag) {
+  std::string name;
+  for (int i = 0; i < 4; i++) {
+    char c = static_cast<char>((tag >> (8 * i)) & 0xff);
+    name.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  }
+  return Napi::String::New(env, name);
+}
+
+Napi::Value DecodeReadPool(Napi::Env env, const uint8_t* output, size_t length) {
+  MH_POOL_READ_OUT header = Read<MH_POOL_READ_OUT>(env, output, length);
+  size_t offset = sizeof(header);
+  Napi::Array tags = Napi::Array::New(env, header.TagCount);
+  for (uint32_t i = 0; i < header.TagCount; i++, offset += sizeof(MH_POOL_TAG)) {
+    MH_POOL_TAG t = Read<MH_POOL_TAG>(env, output, length, offset);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("tag", TagName(env, t.Tag));
+    o.Set("outstanding", U64(env, t.Outstanding));
+    o.Set("total", U64(env, t.Total));
+    o.Set("bytesOutstanding", U64(env, t.BytesOutstanding));
+    tags.Set(i, o);
+  }
+  Napi::Array findings = Napi::Array::New(env, header.FindingCount);
+  for (uint32_t i = 0; i < header.FindingCount; i++, offset += sizeof(MH_POOL_FINDING)) {
+    MH_POOL_FINDING f = Read<MH_POOL_FINDING>(env, output, length, offset);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("sequence", U64(env, f.Sequence));
+    o.Set("kind", U32(env, f.Kind));
+    o.Set("tag", TagName(env, f.Tag));
+    o.Set("size", U64(env, f.Size));
+    o.Set("offset", U64(env, f.Offset));
+    o.Set("allocation", U64(env, f.Allocation));
+    findings.Set(i, o);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("nextSequence", U64(env, header.NextSequence));
+  o.Set("lost", U64(env, header.Lost));
+  o.Set("tags", tags);
+  o.Set("findings", findings);
+  return o;
+}
+
+void EncodeMiniportState(const Napi::CallbackInfo&, size_t, Encoded& e) {
+  e.code = IOCTL_MH_MINIPORT_STATE;
+  e.outputSize = sizeof(MP_STATE);
+}
+
 const OpInfo kOps[] = {
     {"getInfo", EncodeGetInfo, DecodeGetInfo},
     {"echo", EncodeEcho, DecodeBytes},
@@ -428,6 +583,11 @@ const OpInfo kOps[] = {
     {"resetFaults", EncodeResetFaults, DecodeNothing},
     {"trace", EncodeReadTrace, DecodeReadTrace},
     {"configureMiniport", EncodeConfigureMiniport, DecodeNothing},
+    {"readChunks", EncodeReadChunks, DecodeReadChunks},
+    {"reportChunks", EncodeReportChunks, DecodeReportChunks},
+    {"adapter", EncodeGetAdapter, DecodeGetAdapter},
+    {"readPool", EncodeReadPool, DecodeReadPool},
+    {"miniportState", EncodeMiniportState, DecodeBytes},
 };
 static_assert(sizeof(kOps) / sizeof(kOps[0]) == static_cast<size_t>(Op::Count), "one entry per operation");
 

@@ -26,6 +26,17 @@ Napi::Object MakeConstants(Napi::Env env) {
   limits.Set("traceCapacity", MH_TRACE_CAPACITY);
   limits.Set("maxHoldMs", MH_MAX_HOLD_MS);
   limits.Set("receiveBufferMin", static_cast<uint32_t>(MH_RECEIVE_BUFFER_MIN));
+  limits.Set("maxChunkFrames", MH_MAX_CHUNK_FRAMES);
+  limits.Set("maxChunkSlices", MH_MAX_CHUNK_SLICES);
+  limits.Set("maxChunkReadBytes", MH_MAX_CHUNK_READ_BYTES);
+  limits.Set("maxChunkPrivateBytes", MH_MAX_CHUNK_PRIVATE_BYTES);
+  limits.Set("chunkPacketHeader", MH_CHUNK_PACKET_HEADER);
+  limits.Set("chunkWaitInfinite", MH_CHUNK_WAIT_INFINITE);
+  limits.Set("chunkListInitial", MH_CHUNK_LIST_INITIAL);
+  limits.Set("chunkListGrowth", MH_CHUNK_LIST_GROWTH);
+  limits.Set("chunkListMax", MH_CHUNK_LIST_MAX);
+  limits.Set("poolQuarantine", MH_POOL_QUARANTINE);
+  limits.Set("poolFindingsKept", MH_POOL_FINDINGS_KEPT);
   c.Set("limits", limits);
 
   Napi::Object ioctls = Napi::Object::New(env);
@@ -47,7 +58,10 @@ Napi::Object MakeConstants(Napi::Env env) {
   MH_STATUS_ENTRY(NOT_OWNER) MH_STATUS_ENTRY(IRP_CANCELLED) MH_STATUS_ENTRY(AGENT_TAKEN)
   MH_STATUS_ENTRY(NOT_AGENT) MH_STATUS_ENTRY(SESSION_ACTIVE) MH_STATUS_ENTRY(SESSION_STATE)
   MH_STATUS_ENTRY(REPLY_UNKNOWN) MH_STATUS_ENTRY(REPLY_TOO_BIG) MH_STATUS_ENTRY(HANDLER_FAILED)
-  MH_STATUS_ENTRY(BAD_BYTES_RETURNED)
+  MH_STATUS_ENTRY(BAD_BYTES_RETURNED) MH_STATUS_ENTRY(NO_TEST_HOOKS) MH_STATUS_ENTRY(NOT_PROVIDED)
+  MH_STATUS_ENTRY(BAD_TARGET) MH_STATUS_ENTRY(BAD_CHILDREN) MH_STATUS_ENTRY(BAD_CHILD_STATUS)
+  MH_STATUS_ENTRY(BAD_CHUNK) MH_STATUS_ENTRY(CHUNK_OVERFLOW) MH_STATUS_ENTRY(CHUNKS_LOST)
+  MH_STATUS_ENTRY(SESSION_GONE) MH_STATUS_ENTRY(READER_BUSY) MH_STATUS_ENTRY(READ_TIMEOUT)
 #undef MH_STATUS_ENTRY
   c.Set("statuses", statuses);
 
@@ -64,6 +78,41 @@ Napi::Object MakeConstants(Napi::Env env) {
   MH_TRACE_KINDS(MH_TRACE_ENTRY)
 #undef MH_TRACE_ENTRY
   c.Set("traceKinds", traceKinds);
+
+  uint32_t index = 0;
+  Napi::Object adapterSteps = Napi::Object::New(env);
+#define MH_STEP_ENTRY(name, value) adapterSteps.Set(#name, value);
+  MH_ADAPTER_STEPS(MH_STEP_ENTRY)
+#undef MH_STEP_ENTRY
+  c.Set("adapterSteps", adapterSteps);
+
+  Napi::Array services = Napi::Array::New(env);
+  index = 0;
+#define MH_SERVICE_NAME(name) services.Set(index++, #name);
+  MH_DXGKCB_SERVICES(MH_SERVICE_NAME)
+#undef MH_SERVICE_NAME
+  c.Set("dxgkrnlServices", services);
+
+  Napi::Object poolFindings = Napi::Object::New(env);
+  Napi::Object poolFindingDescriptions = Napi::Object::New(env);
+#define MH_FINDING_ENTRY(name, value, description) poolFindings.Set(#name, value); poolFindingDescriptions.Set(#name, description);
+  MH_POOL_FINDING_KINDS(MH_FINDING_ENTRY)
+#undef MH_FINDING_ENTRY
+  c.Set("poolFindingKinds", poolFindings);
+  c.Set("poolFindingDescriptions", poolFindingDescriptions);
+
+  Napi::Object dpcFlags = Napi::Object::New(env);
+  dpcFlags.Set("RESET", MH_DPC_RESET);
+  dpcFlags.Set("STOPPED", MH_DPC_STOPPED);
+  dpcFlags.Set("GREW", MH_DPC_GREW);
+  c.Set("dpcFlags", dpcFlags);
+
+  Napi::Object misreports = Napi::Object::New(env);
+  misreports.Set("NONE", MH_CHUNK_MISREPORT_NONE);
+  misreports.Set("WRONG_TARGET", MH_CHUNK_MISREPORT_WRONG_TARGET);
+  misreports.Set("OVERSIZE", MH_CHUNK_MISREPORT_OVERSIZE);
+  misreports.Set("NO_DPC", MH_CHUNK_MISREPORT_NO_DPC);
+  c.Set("chunkMisreports", misreports);
 
   Napi::Object ddi = Napi::Object::New(env);
   ddi.Set("QUERY_CAPS", MH_DDI_QUERY_CAPS);
@@ -85,7 +134,7 @@ Napi::Object MakeConstants(Napi::Env env) {
   c.Set("sessionActions", session);
 
   Napi::Array statsFields = Napi::Array::New(env);
-  uint32_t index = 0;
+  index = 0;
 #define MH_STATS_NAME(name, description) statsFields.Set(index++, CamelCase(#name));
   MH_STATS_FIELDS(MH_STATS_NAME)
 #undef MH_STATS_NAME
@@ -100,6 +149,7 @@ Napi::Object MakeConstants(Napi::Env env) {
   commands.Set("MONITOR_DEPART", MP_CMD_MONITOR_DEPART);
   commands.Set("REPORT_CHUNK", MP_CMD_REPORT_CHUNK);
   commands.Set("HOLD", MP_CMD_HOLD);
+  commands.Set("INDICATE", MP_CMD_INDICATE);
   miniport.Set("commands", commands);
   miniport.Set("headerSize", static_cast<uint32_t>(sizeof(MP_IOCTL_HEADER)));
   miniport.Set("sendResultSize", static_cast<uint32_t>(sizeof(MP_SEND_RESULT)));
@@ -107,6 +157,7 @@ Napi::Object MakeConstants(Napi::Env env) {
   miniport.Set("capsMaxChunkPrivateData", MP_CAPS_MAX_CHUNK_PRIVATE_DATA);
   miniport.Set("capsFlags", MP_CAPS_FLAGS);
   miniport.Set("firstTargetId", MP_FIRST_TARGET_ID);
+  miniport.Set("localTargetId", MP_LOCAL_TARGET_ID);
   Napi::Array stateFields = Napi::Array::New(env);
   index = 0;
 #define MP_STATE_NAME(name, description) stateFields.Set(index++, CamelCase(#name));

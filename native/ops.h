@@ -31,6 +31,11 @@ enum class Op : uint32_t {
   ResetFaults,
   ReadTrace,
   ConfigureMiniport,
+  ReadChunks,
+  ReportChunks,
+  GetAdapter,
+  ReadPool,
+  MiniportState,
   Count
 };
 

@@ -145,10 +145,12 @@ describe('detach and batching', () => {
     expect(stats.replyBatchMax).toBeGreaterThan(1);
     expect(agent.handled).toBe(1000);
     await agent.detach();
-    // Nothing left behind but this file's own context.
+    // Nothing left behind but this file's own context: the host's context and its chunk list, and
+    // the miniport's context (in its own pool, which the tracker counts).
     const after = await waitFor(() => device.stats(), (s) => s.hostMessages === 0 && s.irpsPending === 0, 10_000, 'drain');
     expect(after).toMatchObject({ miniportBlocks: 0, messagesAwaitingCallback: 0, hostContexts: 1, miniportContexts: 1 });
-    expect(after.allocationsOutstanding).toBe(after.fileContexts + 2);
+    expect(after.allocationsOutstanding).toBe(after.fileContexts + 1 + contract.limits.chunkListInitial);
+    expect(after.miniportPoolOutstanding).toBe(after.miniportPoolAtStart + 1);
   });
 
   it('await using detaches the agent', async () => {

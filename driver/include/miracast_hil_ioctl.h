@@ -6,9 +6,11 @@ Module Name:
 
 Abstract:
 
-    The one IOCTL contract of miracast-hil. The kernel test driver (driver/sys), the raw C client
-    (driver/exe) and the Node-API addon (native/) all include this header and nothing else to agree
-    on codes, structures, limits and the NTSTATUS choices the documentation leaves open.
+    The one IOCTL contract of miracast-hil. The harness driver (driver/control, driver/host), the
+    test miniport (driver/miniport/test), the raw C client (driver/exe) and the Node-API addon
+    (native/) all include this header to agree on codes, structures, limits and the NTSTATUS
+    choices the documentation leaves open. It depends on nothing but the base types of the kernel
+    or Win32 headers, so every layer of the driver may include it.
 
     Rules of the contract:
       - METHOD_BUFFERED only; every IOCTL names the access it needs (never FILE_ANY_ACCESS).
@@ -32,7 +34,7 @@ Environment:
 #define MIRACAST_HIL_IOCTL_H
 
 #define MH_CONTRACT_VERSION_MAJOR 1
-#define MH_CONTRACT_VERSION_MINOR 0
+#define MH_CONTRACT_VERSION_MINOR 1
 #define MH_CONTRACT_VERSION ((MH_CONTRACT_VERSION_MAJOR << 16) | MH_CONTRACT_VERSION_MINOR)
 
 /* Names. The service name is also the driver's file name (MiracastHil.sys). */
@@ -42,8 +44,9 @@ Environment:
 #define MH_USER_PATH_A         "\\\\.\\MiracastHil"
 #define MH_USER_PATH_W         L"\\\\.\\MiracastHil"
 
-/* A device type in the customer range (0x8000-0xFFFF), function codes from 0x800. */
-#define MH_DEVICE_TYPE 0xA15C
+/* A device type in the customer range (0x8000-0xFFFF), function codes from 0x800. Unsigned, so that
+   CTL_CODE yields an unsigned code (a signed one sets bit 31 of an int: C4245 under /W4). */
+#define MH_DEVICE_TYPE 0xA15Cu
 #define MH_IOCTL(Function, Access) \
     CTL_CODE(MH_DEVICE_TYPE, 0x800 + (Function), METHOD_BUFFERED, (Access))
 #define MH_READ  FILE_READ_ACCESS
@@ -72,6 +75,9 @@ Environment:
  * CONFIGURE_MINIPORT            MH_MINIPORT_CONFIG          -
  * READ_CHUNKS (pends)           MH_CHUNK_READ_IN            MH_CHUNK_READ_OUT + chunk packets (GetNextChunkData)
  * REPORT_CHUNKS                 MH_CHUNK_REPORT_IN          MH_CHUNK_REPORT_OUT (the test miniport's encoder, via its test hooks)
+ * GET_ADAPTER                   -                           MH_ADAPTER_INFO (registration, children, connection, services)
+ * READ_POOL                     MH_POOL_READ_IN             MH_POOL_READ_OUT + MH_POOL_TAG[] + MH_POOL_FINDING[]
+ * MINIPORT_STATE                -                           the hosted miniport's own state (test hooks' ReadState)
  *
  * Function codes 0x12-0x1F belong to the hosted-miniport seam (chunks, adapter, tracker);
  * 0x20 and above to later transports.
@@ -96,6 +102,9 @@ Environment:
 #define IOCTL_MH_CONFIGURE_MINIPORT  MH_IOCTL(0x11, MH_WRITE)
 #define IOCTL_MH_READ_CHUNKS         MH_IOCTL(0x12, MH_READ)
 #define IOCTL_MH_REPORT_CHUNKS       MH_IOCTL(0x13, MH_WRITE)
+#define IOCTL_MH_GET_ADAPTER         MH_IOCTL(0x14, MH_READ)
+#define IOCTL_MH_READ_POOL           MH_IOCTL(0x15, MH_READ)
+#define IOCTL_MH_MINIPORT_STATE      MH_IOCTL(0x16, MH_READ)
 
 /* Every IOCTL of the contract, for tables that must cover them all (the addon's constants, the
    fuzzer). A new IOCTL is added here too. X(name) names IOCTL_MH_<name>. */
@@ -103,7 +112,7 @@ Environment:
     X(GET_INFO) X(ECHO) X(QUERY_CAPS) X(CREATE_CONTEXT) X(DESTROY_CONTEXT) X(IO_CONTROL) \
     X(SEND_MESSAGE) X(AGENT_ATTACH) X(AGENT_DETACH) X(AGENT_RECEIVE) X(AGENT_REPLY) X(SESSION) \
     X(CONFIGURE_RESPONDER) X(GET_STATS) X(SET_FAULT) X(RESET_FAULTS) X(READ_TRACE) \
-    X(CONFIGURE_MINIPORT) X(READ_CHUNKS) X(REPORT_CHUNKS)
+    X(CONFIGURE_MINIPORT) X(READ_CHUNKS) X(REPORT_CHUNKS) X(GET_ADAPTER) X(READ_POOL) X(MINIPORT_STATE)
 
 /* Limits. Sizes above them are refused with STATUS_INVALID_BUFFER_SIZE before any work is done. */
 #define MH_MAX_ECHO_BYTES        (64u * 1024u)
@@ -115,6 +124,16 @@ Environment:
 #define MH_MAX_FAULT_DURATION_MS  600000u
 #define MH_TRACE_CAPACITY        4096u           /* events kept in the ring */
 #define MH_MAX_HOLD_MS           10000u          /* MP_CMD_HOLD upper bound */
+#define MH_MAX_CHUNK_FRAMES      64u             /* REPORT_CHUNKS.Frames upper bound */
+#define MH_MAX_CHUNK_SLICES      16u             /* REPORT_CHUNKS.SlicesPerFrame upper bound */
+#define MH_MAX_CHUNK_READ_BYTES  (64u * 1024u)   /* READ_CHUNKS.BufferSize upper bound */
+#define MH_MAX_CHUNK_PRIVATE_BYTES 4096u         /* MaxChunkPrivateDriverDataSize the host accepts at start */
+#define MH_MAX_CHILDREN          64u             /* NumberOfChildren the host accepts from StartDevice */
+
+/* dxgkrnl's chunk lists [OBS]: entries preallocated per context, and how they grow at the DPC. */
+#define MH_CHUNK_LIST_INITIAL    20u
+#define MH_CHUNK_LIST_GROWTH     5u
+#define MH_CHUNK_LIST_MAX        40u
 
 #define MH_ALIGN8(x) (((x) + 7u) & ~7u)
 
@@ -138,6 +157,17 @@ Environment:
 #define MH_STATUS_REPLY_TOO_BIG     ((LONG)0xC0000206) /* STATUS_INVALID_BUFFER_SIZE: reply longer than OutputSize */
 #define MH_STATUS_HANDLER_FAILED    ((LONG)0xC0000001) /* STATUS_UNSUCCESSFUL: agent handler threw without a status */
 #define MH_STATUS_BAD_BYTES_RETURNED ((LONG)0xC000000D) /* STATUS_INVALID_PARAMETER: IoControl BytesReturned > size ([OBS]) */
+#define MH_STATUS_NO_TEST_HOOKS     ((LONG)0xC00000BB) /* STATUS_NOT_SUPPORTED: the hosted miniport offers no test hooks */
+#define MH_STATUS_NOT_PROVIDED      ((LONG)0xC00000BB) /* STATUS_NOT_SUPPORTED: a DXGKRNL_INTERFACE service the host does not provide */
+#define MH_STATUS_BAD_TARGET        ((LONG)0xC000000D) /* STATUS_INVALID_PARAMETER: CreateContext's TargetId is not the Miracast child ([OBS]) */
+#define MH_STATUS_BAD_CHILDREN      ((LONG)0xC000000D) /* STATUS_INVALID_PARAMETER: the children break the Miracast rules: the adapter does not start */
+#define MH_STATUS_BAD_CHILD_STATUS  ((LONG)0xC000000D) /* STATUS_INVALID_PARAMETER: DxgkCbIndicateChildStatus malformed or for another child */
+#define MH_STATUS_BAD_CHUNK         ((LONG)0xC000000D) /* STATUS_INVALID_PARAMETER: chunk for another target, or too much private data ([DOC]) */
+#define MH_STATUS_CHUNK_OVERFLOW    ((LONG)0xC0000017) /* STATUS_NO_MEMORY: no free chunk entry ([DOC]) */
+#define MH_STATUS_CHUNKS_LOST       ((LONG)0xC000020D) /* STATUS_CONNECTION_RESET: chunks were dropped; read once after an overflow ([DOC]) */
+#define MH_STATUS_SESSION_GONE      ((LONG)0xC00000AB) /* STATUS_INSTANCE_NOT_AVAILABLE: chunk read on a destroyed, stopped or unstarted session ([DOC]) */
+#define MH_STATUS_READER_BUSY       ((LONG)0xC0000043) /* STATUS_SHARING_VIOLATION: a second chunk reader while one waits */
+#define MH_STATUS_READ_TIMEOUT      ((LONG)0x00000102) /* STATUS_TIMEOUT: no chunk within the read's timeout ([DOC]) */
 
 #if defined(__cplusplus)
 #define MH_STATIC_ASSERT(name, cond) static_assert((cond), #name)
@@ -287,7 +317,8 @@ MH_STATIC_ASSERT(mh_responder_config, sizeof(MH_RESPONDER_CONFIG) == 16);
 
 /* ---------------------------------------------------------------- miniport test knobs */
 typedef struct _MH_MINIPORT_CONFIG {
-    ULONG TargetCount;         /* Miracast targets the test miniport exposes (1..MH_MAX_TARGETS; 1 is real) */
+    ULONG TargetCount;         /* Miracast sessions the test miniport holds at once on its one Miracast
+                                  target (1..MH_MAX_TARGETS; 1 is real) */
     ULONG Reserved;
 } MH_MINIPORT_CONFIG;
 MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
@@ -303,8 +334,8 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(FileContexts,           "per-handle contexts allocated") \
     X(HostContexts,           "Miracast contexts the host holds (live or being destroyed)") \
     X(HostMessages,           "messages the host holds (queued, delivered or awaiting callback)") \
-    X(MiniportBlocks,         "send blocks the miniport holds until its callback") \
-    X(MiniportContexts,       "contexts the miniport holds") \
+    X(MiniportBlocks,         "messages the miniport sent whose callback has not run yet") \
+    X(MiniportContexts,       "contexts created in the miniport and not yet destroyed") \
     X(HandlesOpen,            "handles open on the control device") \
     X(AgentAttached,          "1 while a handle is the agent") \
     X(MessagesHeld,           "messages held until their session starts") \
@@ -327,7 +358,24 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(DdiInside,              "DDI calls in progress now") \
     X(ContractViolations,     "DDI contract breaches the host saw from the miniport") \
     X(FaultsApplied,          "operations a fault changed") \
-    X(TraceEventsLost,        "trace events overwritten before they were read")
+    X(TraceEventsLost,        "trace events overwritten before they were read") \
+    X(MiniportPoolOutstanding, "pool blocks the hosted miniport holds (pool tracker)") \
+    X(MiniportPoolTotal,      "pool blocks the hosted miniport allocated") \
+    X(MiniportPoolAtStart,    "pool blocks the miniport held once its adapter had started (its idle level)") \
+    X(MiniportPoolBytes,      "pool bytes the hosted miniport holds") \
+    X(PoolFindings,           "pool rule breaches the tracker found (READ_POOL names them)") \
+    X(IrpsCompletedWithCancelRoutine, "IRPs completed while a cancel routine was still set (must stay 0)") \
+    X(UnsupportedServiceCalls, "calls to DXGKRNL_INTERFACE services the host does not provide") \
+    X(ChildStatusIndications, "DxgkCbIndicateChildStatus calls") \
+    X(ChunkInterrupts,        "DxgkCbNotifyInterrupt calls for MiracastEncodeChunkCompleted") \
+    X(ChunksQueued,           "chunk interrupts queued (Status STATUS_SUCCESS)") \
+    X(ChunksDelivered,        "chunk packets handed to a reader") \
+    X(ChunkOverflows,         "chunk interrupts refused for want of a free entry (STATUS_NO_MEMORY)") \
+    X(ChunkBadReports,        "chunk interrupts refused as malformed (STATUS_INVALID_PARAMETER)") \
+    X(ChunkResets,            "chunk reads that returned STATUS_CONNECTION_RESET") \
+    X(DpcsRun,                "DxgkCbNotifyDpc calls") \
+    X(ChunkReadsPending,      "chunk reads waiting now") \
+    X(OwnerReleasesPending,   "closed handles whose contexts the host is still destroying")
 
 #define MH_STATS_DECLARE_FIELD(name, description) ULONG64 name;
 typedef struct _MH_STATS {
@@ -379,11 +427,17 @@ MH_STATIC_ASSERT(mh_fault, sizeof(MH_FAULT) == 24);
     X(SEND, 3)        /* Status: DxgkCbMiracastSendMessage's return; Arg0: input size; Arg1: output size */ \
     X(DELIVER, 4)     /* a message handed to the agent (Arg0: messages in that receive) */ \
     X(CALLBACK, 5)    /* Status: IO_STATUS_BLOCK.Status; Arg0: Information; Detail: MH_ANSWER_* */ \
-    X(HPD, 6)         /* DxgkCbIndicateChildStatus stand-in; Arg0: Connected; Arg1: ChildUid */ \
+    X(HPD, 6)         /* DxgkCbIndicateChildStatus; Status: its result; Arg0: Connected; Arg1: ChildUid */ \
     X(CHUNK, 7)       /* DxgkCbReportChunkInfo; Status: its result; Arg0: chunk type; Arg1: private size */ \
     X(SESSION, 8)     /* Detail: MH_SESSION_START / MH_SESSION_STOP; Status: result */ \
     X(AGENT, 9)       /* Detail: 1 attach, 0 detach; Arg0: flags */ \
-    X(FAULT, 10)      /* Detail: MH_FAULT_KIND applied; Status: the status it injected */
+    X(FAULT, 10)      /* Detail: MH_FAULT_KIND applied; Status: the status it injected */ \
+    X(ADAPTER, 11)    /* registration and adapter start/stop; Detail: MH_ADAPTER_STEP_*; Status: its result */ \
+    X(SERVICE, 12)    /* a DXGKRNL_INTERFACE service the host does not provide; Detail: its MH_DXGKCB_SERVICES index */ \
+    X(INTERRUPT, 13)  /* DxgkCbNotifyInterrupt (chunk); Status: written back; Arg0: chunk type; Arg1: ChunkId.Value; Detail: private size */ \
+    X(DPC, 14)        /* DxgkCbNotifyDpc; Arg0: chunks made readable; Detail: MH_DPC_* */ \
+    X(CHUNK_READ, 15) /* a chunk read completed; Status: GetNextChunkData's status; Arg0: packets; Arg1: bytes */ \
+    X(POOL, 16)       /* a pool finding; Detail: MH_POOL_FINDING_*; Arg0: tag; Arg1: offset of the first changed byte */
 
 #define MH_TRACE_DECLARE_KIND(name, value) MH_TRACE_##name = value,
 typedef enum _MH_TRACE_KIND {
@@ -396,6 +450,32 @@ typedef enum _MH_TRACE_KIND {
 #define MH_DDI_CREATE_CONTEXT  2u
 #define MH_DDI_DESTROY_CONTEXT 3u
 #define MH_DDI_IO_CONTROL      4u
+
+/* Adapter steps (ADAPTER Detail), in dxgkrnl's order. */
+#define MH_ADAPTER_STEPS(X) \
+    X(INITIALIZE, 1)              /* DxgkInitialize; Arg0: DRIVER_INITIALIZATION_DATA.Version */ \
+    X(ADD_DEVICE, 2)              /* DxgkDdiAddDevice */ \
+    X(START_DEVICE, 3)            /* DxgkDdiStartDevice; Arg0: video present sources; Arg1: children */ \
+    X(QUERY_CHILD_RELATIONS, 4)   /* DxgkDdiQueryChildRelations; Arg0: Miracast children; Arg1: the Miracast ChildUid */ \
+    X(QUERY_CHILD_STATUS, 5)      /* DxgkDdiQueryChildStatus of the Miracast child; Arg0: Connected */ \
+    X(QUERY_MIRACAST_INTERFACE, 6) /* DxgkDdiQueryInterface(GUID_DEVINTERFACE_MIRACAST_DISPLAY); Arg0: Size; Arg1: Version */ \
+    X(QUERY_TEST_HOOKS, 7)        /* DxgkDdiQueryInterface(GUID_MH_TEST_HOOKS); Status: not an error when it fails */ \
+    X(QUERY_CAPS, 8)              /* DxgkDdiMiracastQueryCaps, once, at start */ \
+    X(STOP_DEVICE, 9)             /* DxgkDdiStopDevice */ \
+    X(REMOVE_DEVICE, 10)          /* DxgkDdiRemoveDevice */ \
+    X(UNLOAD, 11)                 /* DxgkDdiUnload */
+
+#define MH_ADAPTER_STEP_DECLARE(name, value) MH_ADAPTER_STEP_##name = value,
+typedef enum _MH_ADAPTER_STEP {
+    MH_ADAPTER_STEP_NONE = 0,
+    MH_ADAPTER_STEPS(MH_ADAPTER_STEP_DECLARE)
+    MH_ADAPTER_STEP_LIMIT
+} MH_ADAPTER_STEP;
+
+/* DPC Detail flags. */
+#define MH_DPC_RESET   0x1u  /* an overflow dropped the pending chunks: the next read returns STATUS_CONNECTION_RESET */
+#define MH_DPC_STOPPED 0x2u  /* a malformed chunk report stopped the session */
+#define MH_DPC_GREW    0x4u  /* the chunk list grew by MH_CHUNK_LIST_GROWTH entries */
 
 /* How a message was answered (CALLBACK Detail). */
 #define MH_ANSWER_AGENT      1u
@@ -487,6 +567,128 @@ typedef struct _MH_CHUNK_REPORT_OUT {
 } MH_CHUNK_REPORT_OUT;
 MH_STATIC_ASSERT(mh_chunk_report_out, sizeof(MH_CHUNK_REPORT_OUT) == 16);
 
+/* ---------------------------------------------------------------- the adapter: GET_ADAPTER */
+/*
+ * Every service of DXGKRNL_INTERFACE, in its slot order (through WDDM 1.3, then the slots later
+ * WDKs added, which a miniport built with a newer WDK may read). The host provides the four a
+ * Miracast miniport needs (IndicateChildStatus, QueueDpc, NotifyInterrupt, NotifyDpc); every other
+ * one answers STATUS_NOT_SUPPORTED (or NULL / 0 where it returns a pointer or a handle) and is
+ * counted by name in MH_ADAPTER_INFO.ServiceCalls. X(name)
+ */
+#define MH_DXGKCB_SERVICES(X) \
+    X(DxgkCbEvalAcpiMethod) X(DxgkCbGetDeviceInformation) X(DxgkCbIndicateChildStatus) X(DxgkCbMapMemory) \
+    X(DxgkCbQueueDpc) X(DxgkCbQueryServices) X(DxgkCbReadDeviceSpace) X(DxgkCbSynchronizeExecution) \
+    X(DxgkCbUnmapMemory) X(DxgkCbWriteDeviceSpace) X(DxgkCbIsDevicePresent) X(DxgkCbGetHandleData) \
+    X(DxgkCbGetHandleParent) X(DxgkCbEnumHandleChildren) X(DxgkCbNotifyInterrupt) X(DxgkCbNotifyDpc) \
+    X(DxgkCbQueryVidPnInterface) X(DxgkCbQueryMonitorInterface) X(DxgkCbGetCaptureAddress) X(DxgkCbLogEtwEvent) \
+    X(DxgkCbExcludeAdapterAccess) X(DxgkCbCreateContextAllocation) X(DxgkCbDestroyContextAllocation) \
+    X(DxgkCbSetPowerComponentActive) X(DxgkCbSetPowerComponentIdle) X(DxgkCbAcquirePostDisplayOwnership) \
+    X(DxgkCbPowerRuntimeControlRequest) X(DxgkCbSetPowerComponentLatency) X(DxgkCbSetPowerComponentResidency) \
+    X(DxgkCbCompleteFStateTransition) X(DxgkCbCompletePStateTransition) \
+    X(DxgkCbMapContextAllocation) X(DxgkCbUpdateContextAllocation) X(DxgkCbReserveGpuVirtualAddressRange) \
+    X(DxgkCbAcquireHandleData) X(DxgkCbReleaseHandleData) X(DxgkCbHardwareContentProtectionTeardown) \
+    X(DxgkCbMultiPlaneOverlayDisabled) X(DxgkCbMitigatedRangeUpdate) X(DxgkCbInvalidateHwContext) \
+    X(DxgkCbIndicateConnectorChange) X(DxgkCbUnblockUEFIFrameBufferRanges) X(DxgkCbAcquirePostDisplayOwnership2) \
+    X(DxgkCbSetProtectedSessionStatus) X(DxgkCbAllocateContiguousMemory) X(DxgkCbFreeContiguousMemory) \
+    X(DxgkCbAllocatePagesForMdl) X(DxgkCbFreePagesFromMdl) X(DxgkCbPinFrameBufferForSave) \
+    X(DxgkCbUnpinFrameBufferForSave) X(DxgkCbMapFrameBufferPointer) X(DxgkCbUnmapFrameBufferPointer) \
+    X(DxgkCbMapMdlToIoMmu) X(DxgkCbUnmapMdlFromIoMmu) X(DxgkCbReportDiagnostic) X(DxgkCbSignalEvent) \
+    X(DxgkCbIsFeatureEnabled) X(DxgkCbSaveMemoryForHotUpdate) X(DxgkCbNotifyCursorSupportChange) \
+    X(DxgkCbQueryFeatureSupport) X(DxgkCbCreatePhysicalMemoryObject) X(DxgkCbDestroyPhysicalMemoryObject) \
+    X(DxgkCbMapPhysicalMemory) X(DxgkCbUnmapPhysicalMemory) X(DxgkCbAllocateAdl) X(DxgkCbFreeAdl) \
+    X(DxgkCbOpenPhysicalMemoryObject) X(DxgkCbClosePhysicalMemoryObject) X(DxgkCbPinFrameBufferForSave2) \
+    X(DxgkCbDisconnectDoorbell)
+
+#define MH_DXGKCB_DECLARE(name) MH_DXGKCB_INDEX_##name,
+typedef enum _MH_DXGKCB_INDEX {
+    MH_DXGKCB_SERVICES(MH_DXGKCB_DECLARE)
+    MH_DXGKCB_SERVICE_COUNT
+} MH_DXGKCB_INDEX;
+#define MH_DXGKCB_WDDM1_3_COUNT 31u     /* slots in DXGKRNL_INTERFACE through WDDM 1.3 */
+
+typedef struct _MH_ADAPTER_INFO {
+    ULONG InitVersion;             /* DRIVER_INITIALIZATION_DATA.Version the miniport registered */
+    ULONG InterfaceVersion;        /* DXGKRNL_INTERFACE.Version the host handed over */
+    ULONG VideoPresentSources;     /* from DxgkDdiStartDevice */
+    ULONG Children;                /* from DxgkDdiStartDevice */
+    ULONG MiracastChildUid;        /* the Miracast target: the one TargetId CreateContext may return */
+    ULONG MiracastHpdAwareness;    /* DXGK_CHILD_DEVICE_HPD_AWARENESS of that child */
+    ULONG Connected;               /* connection state, as the miniport last indicated it */
+    LONG MonitorType;              /* D3DKMDT_VIDEO_OUTPUT_TECHNOLOGY of the last connect indication */
+    ULONG MiracastInterfaceSize;   /* what the miniport returned for GUID_DEVINTERFACE_MIRACAST_DISPLAY */
+    ULONG MiracastInterfaceVersion;
+    ULONG TestHooks;               /* 1: the miniport returned the test-hooks interface */
+    ULONG DpcRoutine;              /* 1: the miniport registered DxgkDdiDpcRoutine */
+    ULONG CapsMaxChunkPrivateDriverDataSize; /* QueryCaps at start */
+    ULONG CapsFlags;
+    ULONG ServiceCount;            /* MH_DXGKCB_SERVICE_COUNT */
+    ULONG Reserved;
+    ULONG ServiceCalls[MH_DXGKCB_SERVICE_COUNT]; /* calls per service (the provided ones count too) */
+} MH_ADAPTER_INFO;
+MH_STATIC_ASSERT(mh_adapter_info, sizeof(MH_ADAPTER_INFO) == 64 + 4 * MH_DXGKCB_SERVICE_COUNT);
+
+/* ---------------------------------------------------------------- the pool tracker: READ_POOL */
+/*
+ * What the tracker found in the hosted miniport's pool use. Blocks it frees are filled with
+ * MH_POOL_FREED_PATTERN and kept in a quarantine of MH_POOL_QUARANTINE blocks; a block is checked
+ * when it leaves (pushed out, MH_POOL_READ_FLUSH, or unload). X(name, value, description)
+ */
+#define MH_POOL_FINDING_KINDS(X) \
+    X(DOUBLE_FREE,      1, "a block freed twice (it was still in quarantine)") \
+    X(UNKNOWN_POINTER,  2, "a free of a pointer the tracker never handed out") \
+    X(WRITE_AFTER_FREE, 3, "a freed block changed in quarantine (Offset: the first changed byte)") \
+    X(TAG_MISMATCH,     4, "ExFreePoolWithTag with another tag than the allocation's") \
+    X(BAD_REQUEST,      5, "an allocation of 0 bytes, or ExAllocatePool2 with unknown or conflicting flags") \
+    X(LEAK,             6, "a block still held when the adapter was removed")
+
+#define MH_POOL_FINDING_DECLARE(name, value, description) MH_POOL_FINDING_##name = value,
+typedef enum _MH_POOL_FINDING_KIND {
+    MH_POOL_FINDING_NONE = 0,
+    MH_POOL_FINDING_KINDS(MH_POOL_FINDING_DECLARE)
+    MH_POOL_FINDING_KIND_LIMIT
+} MH_POOL_FINDING_KIND;
+
+#define MH_POOL_FREED_PATTERN  0xDFu
+#define MH_POOL_QUARANTINE     16u     /* freed blocks held before they go back to the system */
+#define MH_POOL_MAX_TAGS       32u     /* tags counted one by one; more share the last slot (Tag 0) */
+#define MH_POOL_FINDINGS_KEPT  64u     /* findings kept for READ_POOL */
+#define MH_POOL_READ_FLUSH     0x1u    /* check (and release) every block in quarantine first */
+
+typedef struct _MH_POOL_READ_IN {
+    ULONG64 StartSequence;     /* first finding wanted; 0 or 1: the oldest kept */
+    ULONG Flags;               /* MH_POOL_READ_* */
+    ULONG Reserved;
+} MH_POOL_READ_IN;
+MH_STATIC_ASSERT(mh_pool_read_in, sizeof(MH_POOL_READ_IN) == 16);
+
+typedef struct _MH_POOL_TAG {
+    ULONG Tag;                 /* as the miniport passed it ('abcd' reads "dcba" in memory order) */
+    ULONG Reserved;
+    ULONG64 Outstanding;       /* blocks held now */
+    ULONG64 Total;             /* blocks ever allocated */
+    ULONG64 BytesOutstanding;
+} MH_POOL_TAG;
+MH_STATIC_ASSERT(mh_pool_tag, sizeof(MH_POOL_TAG) == 32);
+
+typedef struct _MH_POOL_FINDING {
+    ULONG64 Sequence;          /* 1, 2, 3 ... */
+    ULONG Kind;                /* MH_POOL_FINDING_KIND */
+    ULONG Tag;                 /* the block's tag (the tag passed, for UNKNOWN_POINTER) */
+    ULONG64 Size;              /* the block's size in bytes (0 when unknown) */
+    ULONG64 Offset;            /* WRITE_AFTER_FREE: offset of the first changed byte; TAG_MISMATCH: the tag passed */
+    ULONG64 Allocation;        /* which allocation it was: 1 for the miniport's first (0 when unknown) */
+} MH_POOL_FINDING;
+MH_STATIC_ASSERT(mh_pool_finding, sizeof(MH_POOL_FINDING) == 40);
+
+typedef struct _MH_POOL_READ_OUT {
+    ULONG64 NextSequence;      /* pass as StartSequence to continue */
+    ULONG64 Lost;              /* findings at or after StartSequence no longer kept */
+    ULONG TagCount;            /* MH_POOL_TAG records that follow */
+    ULONG FindingCount;        /* MH_POOL_FINDING records after those */
+    /* MH_POOL_TAG Tags[TagCount]; MH_POOL_FINDING Findings[FindingCount] */
+} MH_POOL_READ_OUT;
+MH_STATIC_ASSERT(mh_pool_read_out, sizeof(MH_POOL_READ_OUT) == 24);
+
 /* ---------------------------------------------------------------- the test miniport's own IoControl */
 /*
  * The payload of DxgkDdiMiracastIoControl is private to each vendor. The test miniport's format:
@@ -509,6 +711,8 @@ MH_STATIC_ASSERT(mp_ioctl_header, sizeof(MP_IOCTL_HEADER) == 16);
 #define MP_CMD_REPORT_CHUNK    6u  /* DxgkCbReportChunkInfo: Arg0 chunk type, Arg1 private data size
                                       (nonzero passes a non-NULL pointer), Arg2 frame number; output: LONG status */
 #define MP_CMD_HOLD            7u  /* stay inside the DDI for Arg0 ms (widens race windows) */
+#define MP_CMD_INDICATE        8u  /* DxgkCbIndicateChildStatus as asked, right or wrong: Arg0 DXGK_CHILD_STATUS_TYPE,
+                                      Arg1 ChildUid, Arg2 Connected; output: LONG status */
 
 typedef struct _MP_SEND_RESULT {
     ULONG Sent;                /* DxgkCbMiracastSendMessage returned STATUS_PENDING */
@@ -537,7 +741,11 @@ MH_STATIC_ASSERT(mp_send_result, sizeof(MP_SEND_RESULT) == 16);
     X(HpdArrivals,            "monitor arrival indications") \
     X(HpdDepartures,          "monitor departure indications") \
     X(ChunkReports,           "DxgkCbReportChunkInfo calls") \
-    X(LastContextTargetId,    "TargetId of the newest context")
+    X(LastContextTargetId,    "TargetId of the newest context") \
+    X(ChunkInterrupts,        "DxgkCbNotifyInterrupt calls its encoder made") \
+    X(ChunkErrors,            "of those, interrupts the OS wrote another status than STATUS_SUCCESS into") \
+    X(DpcCalls,               "DxgkDdiDpcRoutine calls") \
+    X(IndicationFailures,     "DxgkCbIndicateChildStatus calls that failed")
 
 #define MP_STATE_DECLARE_FIELD(name, description) ULONG64 name;
 typedef struct _MP_STATE {
@@ -550,6 +758,7 @@ MH_STATIC_ASSERT(mp_state, sizeof(MP_STATE) == 8 * MP_STATE_FIELD_COUNT);
 /* The caps the test miniport reports. */
 #define MP_CAPS_MAX_CHUNK_PRIVATE_DATA 256u
 #define MP_CAPS_FLAGS                  0x1u  /* HdcpSupport: required of every Miracast driver */
-#define MP_FIRST_TARGET_ID             0x4D43u /* "MC": TargetId of target 0; target n is this + n */
+#define MP_FIRST_TARGET_ID             0x4D43u /* "MC": ChildUid (and TargetId) of its one Miracast target */
+#define MP_LOCAL_TARGET_ID             0x0100u /* ChildUid of its local (HDMI) output, which is not Miracast */
 
 #endif /* MIRACAST_HIL_IOCTL_H */
