@@ -4,21 +4,17 @@
 // Valid in both lanes.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, contract, type MiracastAgent, type MiracastContext, type MiracastDevice } from '../dist/index.js';
-import { resetDriver, waitFor } from './helpers';
+import { useDevice, waitFor } from './helpers';
 
 let device: MiracastDevice;
 let context: MiracastContext;
+useDevice((d) => (device = d), { idle: false });   // this file's context stays live
 beforeAll(async () => {
-  device = await openDevice();
   context = await device.createContext();
-  return async () => {
-    await context.destroy();
-    await device.close();
-  };
+  return () => context.destroy();
 });
 afterEach(async () => {
-  await resetDriver(device);
-  await waitFor(() => device.stats(), (s) => s.agentAttached === 0 && s.hostMessages === 0 && s.irpsPending === 0, 10_000, 'agent gone');
+  await waitFor(() => device.stats(), (s) => s.agentAttached === 0 && s.hostMessages === 0, 10_000, 'the agents gone');
 });
 
 const reply = (name: string) => ({ input }: { input: Buffer }) => ({ output: Buffer.from(`${name}:${input}`) });

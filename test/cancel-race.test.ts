@@ -130,21 +130,21 @@ const cancels = ['AbortError', 'TimeoutError'];
 describe('cancels racing completions', () => {
   it('the responder answering after a tiny delay (seed 1)', async () => {
     await device.configureResponder({ enabled: true, delayMs: 1 });
-    const tally = await runStorm(1, 1500, cancels);
+    const tally = await runStorm(1, 1000, cancels);
     expect(tally.answered).toBeGreaterThan(0);
     expect(tally.cancelled).toBeGreaterThan(0);
   });
 
   it('the responder answering at once (seed 2)', async () => {
     await device.configureResponder({ enabled: true, delayMs: 0 });
-    const tally = await runStorm(2, 1500, cancels);
+    const tally = await runStorm(2, 1000, cancels);
     expect(tally.answered).toBeGreaterThan(0);
   });
 
   it('callbacks run before the send returns (callbackInline fault, seed 3)', async () => {
     await device.configureResponder({ enabled: true, delayMs: 1 });
     await device.injectFault({ kind: 'callbackInline', count: 100_000 });
-    const tally = await runStorm(3, 1500, cancels);
+    const tally = await runStorm(3, 1000, cancels);
     expect(tally.answered).toBeGreaterThan(0);
   });
 
@@ -160,7 +160,7 @@ describe('cancels racing completions', () => {
           else setTimeout(() => resolve({ output: input }), 1);
         });
       });
-      const tally = await runStorm(4, 1500, cancels);
+      const tally = await runStorm(4, 1000, cancels);
       expect(tally.answered).toBeGreaterThan(0);
       expect(tally.cancelled).toBeGreaterThan(0);
       await agent.detach();
@@ -171,7 +171,7 @@ describe('cancels racing completions', () => {
 
   it('the handle closing in the middle of the storm (seed 5)', async () => {
     await device.configureResponder({ enabled: true, delayMs: 1 });
-    const tally = await runStorm(5, 1500, [...cancels], async (owner) => {
+    const tally = await runStorm(5, 1000, [...cancels], async (owner) => {
       await waitFor(async () => owner.inFlight, (n) => n >= 100, 10_000, 'sends in flight');
       await owner.close();
     });
