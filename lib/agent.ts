@@ -11,6 +11,7 @@
 // request channel.
 import { EventEmitter } from 'node:events';
 import type { IssuedRequest, RequestChannel } from './channel';
+import { ReplySender, type PendingReply } from './agent-replies';
 import type { MiracastContext } from './context';
 import { NtStatusError } from './errors';
 import { NtStatus } from './ntstatus';
@@ -49,18 +50,6 @@ export interface AgentOptions {
   onError?: (error: unknown, message: AgentMessage) => void;
 }
 
-/** Error-status answers tried for one message whose reply the driver would not take. */
-const MAX_ERROR_ANSWERS = 2;
-
-/** A reply ready to send: the bytes are the agent's own copy. */
-interface PendingReply {
-  readonly message: AgentMessage;
-  readonly status: number;
-  readonly output?: Buffer;
-  /** Error-status answers already tried for this message (0 for the handler's own reply). */
-  readonly attempts: number;
-}
-
 /** Checks attachAgent's arguments; returns the options. */
 export function checkAgentArguments(handler: unknown, options: AgentOptions | undefined): AgentOptions {
   checkFunction<AgentHandler>(handler, 'handler');
@@ -86,13 +75,10 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
   #attached = true;
   #detaching: Promise<void> | undefined;
   readonly #receives = new Map<number, Promise<void>>();
-  #pending: PendingReply[] = [];
-  #flushScheduled = false;
-  readonly #replying = new Set<Promise<void>>();
+  readonly #replies: ReplySender<AgentMessage>;
   #handled = 0;
   #handlerErrors = 0;
   #replyErrors = 0;
-  #discardedReplies = 0;
 
   /**
    * @internal device.attachAgent() is the public way. Attaches the channel's handle as the agent
@@ -113,6 +99,16 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     this.#onError = options.onError;
     this.#depth = options.receiveDepth ?? 2;
     this.#ref = options.ref ?? true;
+    // The sender's view of this agent: whether answers are still wanted; where failures go.
+    this.#replies = new ReplySender<AgentMessage>(channel, {
+      wantsReplies: () => this.#attached && !this.#channel.closed,
+      replyFailed: (error, message, final) => {
+        this.#replyErrors++;
+        this.#report(error, message,
+          final ? 'could not answer (the message stays outstanding until the agent detaches)' : 'reply was not delivered');
+      },
+      statusOf: (error) => this.#statusOf(error),
+    });
   }
 
   get attached(): boolean {
@@ -136,7 +132,7 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
 
   /** Answers the driver no longer wanted (the message was dropped meanwhile: stop, destroy). */
   get discardedReplies(): number {
-    return this.#discardedReplies;
+    return this.#replies.discarded;
   }
 
   /** The agent no longer keeps the process alive. */
@@ -185,7 +181,7 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
   markDetached(): void {
     if (this.#attached) {
       this.#attached = false;
-      this.#pending = [];
+      this.#replies.clear();
       this.emit('detached');
     }
   }
@@ -199,13 +195,13 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
   async #end(error: unknown, rethrow: boolean): Promise<void> {
     const wasAttached = this.#attached;
     this.#attached = false;
-    this.#pending = [];
+    this.#replies.clear();
     try {
       if (wasAttached && !this.#channel.closed) await this.#channel.request('detachAgent', []);
     } catch (failure) {
       if (rethrow) throw failure;
     } finally {
-      await Promise.allSettled([...this.#receives.values(), ...this.#replying]);
+      await Promise.allSettled([...this.#receives.values(), ...this.#replies.inFlight]);
       if (wasAttached) {
         if (error === undefined) this.emit('detached');
         else this.emit('detached', error);
@@ -276,7 +272,7 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
    * A handler's return value as the reply record, or a failure if it is unusable. The output is
    * copied now: a handler may reuse its buffer for the next message before this batch is sent.
    */
-  #reply(reply: AgentReply | undefined | void, message: AgentMessage): PendingReply {
+  #reply(reply: AgentReply | undefined | void, message: AgentMessage): PendingReply<AgentMessage> {
     try {
       if (reply === undefined || reply === null) {
         return { message, status: NtStatus.STATUS_SUCCESS, attempts: 0 };
@@ -293,7 +289,7 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
   }
 
   /** Surfaces a handler failure (never swallowed) and answers the message with an error status. */
-  #failed(error: unknown, message: AgentMessage): PendingReply {
+  #failed(error: unknown, message: AgentMessage): PendingReply<AgentMessage> {
     this.#handlerErrors++;
     this.#report(error, message, 'handler failed');
     return { message, status: this.#statusOf(error), attempts: 0 };
@@ -331,101 +327,8 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     return this.#channel.constants.statuses.HANDLER_FAILED;
   }
 
-  #answer(reply: PendingReply): void {
+  #answer(reply: PendingReply<AgentMessage>): void {
     this.#handled++;
-    this.#queue(reply);
-  }
-
-  #queue(reply: PendingReply): void {
-    if (!this.#attached) return;   // the driver already completed it (AGENT_GONE)
-    this.#pending.push(reply);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-  }
-
-  /** Sends every answer ready now, in as few IOCTLs as the batch limit allows. */
-  #flush(): void {
-    this.#flushScheduled = false;
-    if (!this.#attached || this.#channel.closed) {
-      this.#pending = [];
-      return;
-    }
-    const limit = this.#channel.constants.limits.maxReplyBatchBytes - 8;
-    while (this.#pending.length > 0) {
-      let bytes = 0;
-      let count = 0;
-      while (count < this.#pending.length) {
-        const size = 24 + (((this.#pending[count].output?.byteLength ?? 0) + 7) & ~7);
-        if (count > 0 && bytes + size > limit) break;
-        bytes += size;
-        count++;
-      }
-      this.#send(this.#pending.splice(0, count));
-    }
-  }
-
-  /** One reply IOCTL for a batch; each record's result is checked. */
-  #send(batch: PendingReply[]): void {
-    if (!this.#attached || this.#channel.closed) return;   // the driver completes them itself
-    let issued: IssuedRequest<number[]>;
-    try {
-      issued = this.#channel.issue<number[]>('reply', [
-        batch.map((reply) => ({ messageId: reply.message.messageId, status: reply.status, output: reply.output })),
-      ]);
-    } catch (error) {
-      this.#undeliverable(batch, error);   // the addon could not encode the batch
-      return;
-    }
-    const sent = this.#channel.settle('reply', issued).then(
-      (results) => this.#accepted(batch, results),
-      (error: unknown) => this.#undeliverable(batch, error),
-    );
-    this.#replying.add(sent);
-    void sent.finally(() => this.#replying.delete(sent));
-  }
-
-  /** The driver took the batch: each record has its own result. */
-  #accepted(batch: PendingReply[], results: number[]): void {
-    const statuses = this.#channel.constants.statuses;
-    batch.forEach((reply, i) => {
-      const result = results[i];
-      if (result === NtStatus.STATUS_SUCCESS) return;
-      if (result === statuses.REPLY_UNKNOWN) {
-        this.#discardedReplies++;   // dropped meanwhile (stop, destroy): nobody waits for it
-        return;
-      }
-      this.#replyFailed(reply, new NtStatusError(result ?? statuses.HANDLER_FAILED, 'reply'));
-    });
-  }
-
-  /** A batch the addon could not encode, or that the driver refused whole: find the bad reply. */
-  #undeliverable(batch: PendingReply[], error: unknown): void {
-    if (!this.#attached || this.#channel.closed) return;   // the driver completes them itself
-    if (batch.length > 1) {
-      for (const reply of batch) this.#send([reply]);
-      return;
-    }
-    this.#replyFailed(batch[0], error);
-  }
-
-  /**
-   * A reply the driver did not take (the message stays outstanding there): report it, and answer
-   * the message with an error status instead, a bounded number of times.
-   */
-  #replyFailed(reply: PendingReply, error: unknown): void {
-    this.#replyErrors++;
-    const giveUp = reply.attempts >= MAX_ERROR_ANSWERS;
-    this.#report(error, reply.message,
-      giveUp ? 'could not answer (the message stays outstanding until the agent detaches)' : 'reply was not delivered');
-    if (giveUp) return;
-    this.#queue({ message: reply.message, status: this.#errorStatus(error), attempts: reply.attempts + 1 });
-  }
-
-  /** An error status (severity error) for a reply that failed. */
-  #errorStatus(error: unknown): number {
-    const status = this.#statusOf(error);
-    return status >= 0xc0000000 ? status : this.#channel.constants.statuses.HANDLER_FAILED;
+    this.#replies.queue(reply);
   }
 }
