@@ -1,11 +1,10 @@
 // The encoder's side of a session: chunks the miniport reports through DxgkCbNotifyInterrupt and
 // DxgkCbNotifyDpc, read as the user-mode driver's GetNextChunkData reads them (IOCTL_MH_READ_CHUNKS),
 // and the test miniport's encoder that reports them (its test hooks, IOCTL_MH_REPORT_CHUNKS).
-import type { MiracastContext } from './context';
-import { checkWaitOptions } from './device';
+import type { RequestChannel } from './channel';
 import { hooksFailure } from './hosted';
 import { ntStatusName } from './ntstatus';
-import { checkInteger, checkOptions } from './validate';
+import { checkInteger, checkOptions, checkWaitOptions } from './validate';
 
 /** DXGK_MIRACAST_CHUNK_TYPE names. */
 export const chunkTypeNames: Readonly<Record<number, string>> = {
@@ -58,15 +57,15 @@ export interface ReadChunksOptions {
 }
 
 /** GetNextChunkData on the context's session (its owner or the agent may read; one reader at a time). */
-export async function readChunks(context: MiracastContext, options?: ReadChunksOptions): Promise<ChunkRead> {
+export async function readChunks(channel: RequestChannel, contextId: number, options?: ReadChunksOptions): Promise<ChunkRead> {
   const opts = checkOptions(options, 'options');
-  const limits = context.device.constants.limits;
+  const limits = channel.constants.limits;
   const waitMs = checkInteger(opts.waitMs, 'options.waitMs', 0, limits.chunkWaitInfinite - 1, limits.chunkWaitInfinite);
   const bufferSize = checkInteger(opts.bufferSize, 'options.bufferSize', 0, limits.maxChunkReadBytes, limits.maxChunkReadBytes);
   const wait = checkWaitOptions(opts.signal, opts.timeoutMs);
-  const raw = await context.device.request<Omit<ChunkRead, 'statusName' | 'chunks'> & {
+  const raw = await channel.request<Omit<ChunkRead, 'statusName' | 'chunks'> & {
     chunks: Omit<Chunk, 'chunkTypeName'>[];
-  }>('readChunks', [context.id, waitMs, bufferSize], wait);
+  }>('readChunks', [contextId, waitMs, bufferSize], wait);
   return {
     ...raw,
     statusName: ntStatusName(raw.status),
@@ -98,13 +97,13 @@ export interface ChunkReport {
 }
 
 /** The hosted miniport's encoder reports chunks on the context's session (test hooks). */
-export async function reportChunks(context: MiracastContext, options: ReportChunksOptions): Promise<ChunkReport> {
+export async function reportChunks(channel: RequestChannel, contextId: number, options: ReportChunksOptions): Promise<ChunkReport> {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const limits = context.device.constants.limits;
+  const limits = channel.constants.limits;
   const frames = checkInteger(options.frames, 'options.frames', 1, limits.maxChunkFrames);
   const slices = checkInteger(options.slicesPerFrame, 'options.slicesPerFrame', 1, limits.maxChunkSlices, 1);
   const privateDataSize = checkInteger(options.privateDataSize, 'options.privateDataSize', 0, limits.maxChunkPrivateBytes, 0);
-  const misreports = context.device.constants.chunkMisreports;
+  const misreports = channel.constants.chunkMisreports;
   const byName: Record<ChunkMisreport, number> = {
     wrongTarget: misreports.WRONG_TARGET, oversize: misreports.OVERSIZE, noDpc: misreports.NO_DPC,
   };
@@ -117,8 +116,8 @@ export async function reportChunks(context: MiracastContext, options: ReportChun
     misreport = byName[options.misreport];
   }
   try {
-    return await context.device.request<ChunkReport>('reportChunks', [context.id, frames, slices, privateDataSize, misreport]);
+    return await channel.request<ChunkReport>('reportChunks', [contextId, frames, slices, privateDataSize, misreport]);
   } catch (error) {
-    throw await hooksFailure(context.device, 'reportChunks', error);
+    throw await hooksFailure(channel, 'reportChunks', error);
   }
 }

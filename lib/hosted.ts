@@ -2,7 +2,8 @@
 // connection state, the DXGKRNL_INTERFACE services the miniport called), the pool tracker's counts
 // and findings, and the miniport's own state through its optional test hooks. A miniport without
 // test hooks is hosted all the same; what needs them rejects with NoTestHooksError.
-import type { MiracastDevice } from './device';
+import type { NativeConstants } from './binding';
+import type { RequestChannel } from './channel';
 import { NtStatusError } from './errors';
 import { NtStatus } from './ntstatus';
 import { checkBoolean, checkInteger, checkOptions } from './validate';
@@ -83,7 +84,7 @@ export interface PoolReport {
 
 /** Thrown where the hosted miniport offers no test hooks (it did not return GUID_MH_TEST_HOOKS). */
 export class NoTestHooksError extends NtStatusError {
-  readonly code = 'ERR_NO_TEST_HOOKS';
+  override readonly code: string = 'ERR_NO_TEST_HOOKS';
   constructor(operation: string, cause: unknown) {
     super(NtStatus.STATUS_NOT_SUPPORTED, operation, { cause });
     this.name = 'NoTestHooksError';
@@ -93,19 +94,19 @@ export class NoTestHooksError extends NtStatusError {
 }
 
 /** Whether each device's miniport has test hooks; it cannot change while the device is open. */
-const hooksKnown = new WeakMap<MiracastDevice, boolean>();
+const hooksKnown = new WeakMap<RequestChannel, boolean>();
 
 /**
  * @internal A failure of an operation that needs the test hooks, as the caller should see it:
  * STATUS_NOT_SUPPORTED from a miniport without hooks becomes a NoTestHooksError.
  */
-export async function hooksFailure(device: MiracastDevice, operation: string, error: unknown): Promise<unknown> {
+export async function hooksFailure(channel: RequestChannel, operation: string, error: unknown): Promise<unknown> {
   if (!(error instanceof NtStatusError) || error.status !== NtStatus.STATUS_NOT_SUPPORTED) return error;
-  let hooks = hooksKnown.get(device);
+  let hooks = hooksKnown.get(channel);
   if (hooks === undefined) {
     try {
-      hooks = (await readAdapter(device)).testHooks;
-      hooksKnown.set(device, hooks);
+      hooks = (await readAdapter(channel)).testHooks;
+      hooksKnown.set(channel, hooks);
     } catch {
       return error;
     }
@@ -113,19 +114,19 @@ export async function hooksFailure(device: MiracastDevice, operation: string, er
   return hooks ? error : new NoTestHooksError(operation, error);
 }
 
-export async function readAdapter(device: MiracastDevice): Promise<AdapterInfo> {
-  return await device.request<AdapterInfo>('adapter', []);
+export async function readAdapter(channel: RequestChannel): Promise<AdapterInfo> {
+  return await channel.request<AdapterInfo>('adapter', []);
 }
 
-export async function readPool(device: MiracastDevice, options?: { since?: number; flush?: boolean }): Promise<PoolReport> {
+export async function readPool(channel: RequestChannel, options?: { since?: number; flush?: boolean }): Promise<PoolReport> {
   const { since, flush } = checkOptions(options, 'options');
   const start = checkInteger(since, 'options.since', 0, Number.MAX_SAFE_INTEGER, 0);
   const flushFirst = checkBoolean(flush, 'options.flush', false);
-  const raw = await device.request<{
+  const raw = await channel.request<{
     nextSequence: number; lost: number; tags: PoolTagCount[];
     findings: { sequence: number; kind: number; tag: string; size: number; offset: number; allocation: number }[];
   }>('readPool', [start, flushFirst]);
-  const kinds = device.constants.poolFindingKinds;
+  const kinds = channel.constants.poolFindingKinds;
   const byValue = new Map(Object.entries(kinds).map(([name, value]) => [value, name]));
   return {
     tags: raw.tags,
@@ -134,14 +135,14 @@ export async function readPool(device: MiracastDevice, options?: { since?: numbe
     findings: raw.findings.map((f) => {
       const name = byValue.get(f.kind);
       if (name === undefined) throw new Error(`the driver reported an unknown pool finding kind ${f.kind}`);
-      return { ...f, kind: findingKindNames[name], description: device.constants.poolFindingDescriptions[name] };
+      return { ...f, kind: findingKindNames[name], description: channel.constants.poolFindingDescriptions[name] };
     }),
   };
 }
 
 /** MP_STATE, the test miniport's view of what happened to it, from its raw bytes. */
-export function decodeMiniportState(bytes: Buffer, device: MiracastDevice): MiniportState {
-  const fields = device.constants.miniport.stateFields;
+export function decodeMiniportState(bytes: Buffer, constants: NativeConstants): MiniportState {
+  const fields = constants.miniport.stateFields;
   if (bytes.length < fields.length * 8) {
     throw new Error(`the miniport's state is ${bytes.length} bytes, too few for ${fields.length} fields`);
   }
@@ -156,10 +157,10 @@ export function decodeMiniportState(bytes: Buffer, device: MiracastDevice): Mini
 }
 
 /** The miniport's own state through its test hooks (no context needed). */
-export async function readMiniportState(device: MiracastDevice): Promise<MiniportState> {
+export async function readMiniportState(channel: RequestChannel): Promise<MiniportState> {
   try {
-    return decodeMiniportState(await device.request<Buffer>('miniportState', []), device);
+    return decodeMiniportState(await channel.request<Buffer>('miniportState', []), channel.constants);
   } catch (error) {
-    throw await hooksFailure(device, 'miniportState', error);
+    throw await hooksFailure(channel, 'miniportState', error);
   }
 }
