@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sddl.h>
 
 typedef struct check_ctx {
     HANDLE h;                  /* the primary handle, opened for each check */
@@ -813,7 +814,137 @@ done:
     return ok;
 }
 
+/* ------------------------------------------------------------------ limits, access, security */
+
+/* Lays out an AGENT_REPLY batch of records answering unknown messages: `count` records, each with
+   `output` bytes, except the last, which carries `last_output`. Returns its size; buffer may be NULL. */
+static DWORD reply_batch(unsigned char *buffer, ULONG count, ULONG output, ULONG last_output)
+{
+    DWORD offset = sizeof(MH_REPLY_HEADER);
+    ULONG i;
+
+    if (buffer) {
+        MH_REPLY_HEADER header = { count, 0 };
+        memcpy(buffer, &header, sizeof(header));
+    }
+    for (i = 0; i < count; i++) {
+        MH_AGENT_REPLY r;
+        memset(&r, 0, sizeof(r));
+        r.MessageId = 0xFFFFFFF0ull + i;            /* never outstanding */
+        r.OutputSize = (i + 1 == count) ? last_output : output;
+        r.RecordSize = MH_ALIGN8((ULONG)sizeof(r) + r.OutputSize);
+        if (buffer) {
+            memcpy(buffer + offset, &r, sizeof(r));
+            memset(buffer + offset + sizeof(r), 0x5A, r.RecordSize - sizeof(r));
+        }
+        offset += r.RecordSize;
+    }
+    return offset;
+}
+
+/* Every limit of the contract refuses one byte more with STATUS_INVALID_BUFFER_SIZE and takes
+   exactly the limit: a reply batch of MH_MAX_REPLY_BATCH_BYTES, a reply record of MH_MAX_MESSAGE_BYTES. */
+static BOOL check_reply_limits(check_ctx *c)
+{
+    /* 63 records of 64 KiB and one that fills the batch to exactly 4 MiB. */
+    const ULONG full = MH_MAX_MESSAGE_BYTES;
+    const ULONG records = 64;
+    const ULONG last = MH_MAX_REPLY_BATCH_BYTES - (ULONG)sizeof(MH_REPLY_HEADER) -
+                       (records - 1) * MH_ALIGN8((ULONG)sizeof(MH_AGENT_REPLY) + full) - (ULONG)sizeof(MH_AGENT_REPLY);
+    unsigned char *batch = (unsigned char *)malloc(MH_MAX_REPLY_BATCH_BYTES + 8);
+    LONG results[64];
+    DWORD size, got = 0, i;
+    BOOL ok = FALSE;
+
+    EXPECT(batch != NULL, "out of memory");
+    EXPECT_STATUS(mh_agent_attach(c->h, 0), 0, "AGENT_ATTACH");
+
+    size = reply_batch(batch, records, full, last);
+    EXPECT(size == MH_MAX_REPLY_BATCH_BYTES, "the batch is %lu bytes, not the limit", (unsigned long)size);
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_AGENT_REPLY, batch, size, results, sizeof(results), &got), 0,
+                  "AGENT_REPLY of exactly MH_MAX_REPLY_BATCH_BYTES");
+    EXPECT(got == sizeof(results), "%lu result bytes", (unsigned long)got);
+    for (i = 0; i < records; i++) {
+        EXPECT_STATUS(results[i], MH_STATUS_REPLY_UNKNOWN, "result of a record answering no message");
+    }
+    batch[size] = 0;
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_AGENT_REPLY, batch, size + 1, results, sizeof(results), &got),
+                  MH_STATUS_INVALID_BUFFER_SIZE, "AGENT_REPLY one byte over MH_MAX_REPLY_BATCH_BYTES");
+
+    size = reply_batch(batch, 1, 0, full);
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_AGENT_REPLY, batch, size, results, sizeof(LONG), &got), 0,
+                  "a reply record of exactly MH_MAX_MESSAGE_BYTES");
+    EXPECT_STATUS(results[0], MH_STATUS_REPLY_UNKNOWN, "its result");
+    size = reply_batch(batch, 1, 0, full + 1);
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_AGENT_REPLY, batch, size, results, sizeof(LONG), &got),
+                  MH_STATUS_INVALID_BUFFER_SIZE, "a reply record one byte over MH_MAX_MESSAGE_BYTES");
+    ok = TRUE;
+done:
+    mh_agent_detach(c->h);
+    free(batch);
+    return ok;
+}
+
+/* A handle opened for reading only is refused the IOCTLs that need write access, and the reverse:
+   the I/O manager checks the access bits of each code against the handle (Wine does too). */
+static BOOL check_access_bits(check_ctx *c)
+{
+    HANDLE reader = CreateFileW(MH_USER_PATH_W, GENERIC_READ, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+    HANDLE writer = CreateFileW(MH_USER_PATH_W, GENERIC_WRITE, 0, NULL, OPEN_EXISTING, FILE_FLAG_OVERLAPPED, NULL);
+    MH_INFO info;
+    MH_STATS stats;
+    MH_FAULT fault;
+    unsigned char echo[4] = { 1, 2, 3, 4 };
+    BOOL ok = FALSE;
+
+    memset(&fault, 0, sizeof(fault));
+    fault.Kind = MH_FAULT_SEND_FAIL;
+    fault.Count = 1;
+    fault.Status = MH_STATUS_DEVICE_REMOVED;
+    EXPECT(reader != INVALID_HANDLE_VALUE && writer != INVALID_HANDLE_VALUE, "open: error %lu", GetLastError());
+    EXPECT_STATUS(mh_get_info(reader, &info), 0, "GET_INFO (read access) on a read-only handle");
+    EXPECT_STATUS(mh_ioctl(reader, IOCTL_MH_SET_FAULT, &fault, sizeof(fault), NULL, 0, NULL), MH_STATUS_ACCESS_DENIED,
+                  "SET_FAULT (write access) on a read-only handle");
+    EXPECT_STATUS(mh_ioctl(reader, IOCTL_MH_ECHO, echo, sizeof(echo), echo, sizeof(echo), NULL), MH_STATUS_ACCESS_DENIED,
+                  "ECHO (read and write access) on a read-only handle");
+    EXPECT_STATUS(mh_ioctl(writer, IOCTL_MH_GET_STATS, NULL, 0, &stats, sizeof(stats), NULL), MH_STATUS_ACCESS_DENIED,
+                  "GET_STATS (read access) on a write-only handle");
+    EXPECT_STATUS(mh_ioctl(writer, IOCTL_MH_RESET_FAULTS, NULL, 0, NULL, 0, NULL), 0,
+                  "RESET_FAULTS (write access) on a write-only handle");
+    EXPECT(STAT(c->h, FaultsApplied) != (ULONG64)-1, "GET_STATS on a read-write handle");
+    ok = TRUE;
+done:
+    if (reader != INVALID_HANDLE_VALUE) CloseHandle(reader);
+    if (writer != INVALID_HANDLE_VALUE) CloseHandle(writer);
+    return ok;
+}
+
+/* Windows only (Wine keeps no device ACL): the control device is SYSTEM's and the Administrators'
+   alone, the descriptor IoCreateDeviceSecure's SDDL_DEVOBJ_SYS_ALL_ADM_ALL would give. */
+static BOOL check_device_acl(check_ctx *c)
+{
+    unsigned char descriptor[512];
+    DWORD needed = 0;
+    LPWSTR sddl = NULL;
+    BOOL ok = FALSE;
+
+    EXPECT(GetKernelObjectSecurity(c->h, DACL_SECURITY_INFORMATION, (PSECURITY_DESCRIPTOR)descriptor,
+                                   sizeof(descriptor), &needed), "GetKernelObjectSecurity: error %lu", GetLastError());
+    EXPECT(ConvertSecurityDescriptorToStringSecurityDescriptorW((PSECURITY_DESCRIPTOR)descriptor, SDDL_REVISION_1,
+                                                                DACL_SECURITY_INFORMATION, &sddl, NULL),
+           "ConvertSecurityDescriptorToStringSecurityDescriptorW: error %lu", GetLastError());
+    EXPECT(wcscmp(sddl, L"D:P(A;;FA;;;SY)(A;;FA;;;BA)") == 0, "the device's DACL is %ls", sddl);
+    ok = TRUE;
+done:
+    if (sddl) LocalFree(sddl);
+    return ok;
+}
+
 /* ------------------------------------------------------------------ runner */
+
+/* Names of checks Wine cannot show start so: the client runs them only on Windows, and the test
+   wrapper marks them skipped in the Wine lane. */
+#define MH_WINDOWS_ONLY "windows-only: "
 
 typedef struct check {
     const char *name;
@@ -839,6 +970,9 @@ static const check checks[] = {
     { "agent: a reply longer than the message's output buffer is refused and the message stays outstanding", check_reply_rules, FALSE },
     { "session: stop drops the messages queued but not yet received", check_stop_drops_queued, FALSE },
     { "ioctls: echo, detach, miniport sessions, faults and the trace work on their success paths", check_remaining_ioctls, FALSE },
+    { "limits: a reply batch of exactly 4 MiB and a reply record of exactly 64 KiB are read; one byte more is STATUS_INVALID_BUFFER_SIZE", check_reply_limits, FALSE },
+    { "access: a read-only handle is refused write-access IOCTLs and a write-only one read-access IOCTLs (STATUS_ACCESS_DENIED)", check_access_bits, FALSE },
+    { MH_WINDOWS_ONLY "security: the control device's DACL grants SYSTEM and Administrators only", check_device_acl, FALSE },
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };
 
@@ -864,6 +998,9 @@ int mh_run_checks(const char *filter, BOOL include_destructive)
             continue;
         }
         if (filter && !strstr(checks[i].name, filter)) {
+            continue;
+        }
+        if (strncmp(checks[i].name, MH_WINDOWS_ONLY, strlen(MH_WINDOWS_ONLY)) == 0 && mh_under_wine()) {
             continue;
         }
         memset(&c, 0, sizeof(c));

@@ -24,6 +24,7 @@
 #define MH_STATUS_BUFFER_TOO_SMALL   ((LONG)0xC0000023)
 #define MH_STATUS_INVALID_BUFFER_SIZE ((LONG)0xC0000206)
 #define MH_STATUS_INVALID_DEVICE_REQUEST ((LONG)0xC0000010)
+#define MH_STATUS_ACCESS_DENIED      ((LONG)0xC0000022)
 
 /* Opens \\.\MiracastHil for read and write, overlapped. INVALID_HANDLE_VALUE on failure. */
 HANDLE mh_open(void);
