@@ -6,16 +6,10 @@ import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, NtStatusError, contract } from '../dist/index.js';
 import { clientExe, expectIdle, lane, run, waitFor } from './helpers';
+import { readServiceValue } from './lane-driver';
 
 function sc(...args: string[]): Promise<string> {
   return new Promise((resolve) => execFile('sc', args, (_e, stdout) => resolve(String(stdout))));
-}
-
-async function readUnloadValue(name: string): Promise<number> {
-  const { stdout } = await run('reg', ['query', `HKLM\\System\\CurrentControlSet\\Services\\${contract.serviceName}`, '/v', name]);
-  const match = /REG_DWORD\s+0x([0-9a-f]+)/i.exec(stdout);
-  if (!match) throw new Error(`no ${name} in the service key: ${stdout}`);
-  return parseInt(match[1], 16);
 }
 
 describe('unload', () => {
@@ -37,8 +31,11 @@ describe('unload', () => {
     if (outcome instanceof NtStatusError) expect(outcome.status).toBe(NtStatus.STATUS_CANCELLED);
     else expect(outcome).toMatchObject({ status: contract.statuses.AGENT_GONE });
     await waitFor(async () => sc('query', contract.serviceName), (s) => /STOPPED/.test(s), 10_000, 'STOPPED');
-    expect(await readUnloadValue('UnloadAllocationsOutstanding')).toBe(0);
-    expect(await readUnloadValue('UnloadIrpsPending')).toBe(0);
+    expect(await readServiceValue('UnloadAllocationsOutstanding')).toBe(0);
+    expect(await readServiceValue('UnloadIrpsPending')).toBe(0);
+    // The adapter went down in dxgkrnl's order, and the miniport's pool held nothing more.
+    expect(await readServiceValue('AdapterStopOrder')).toBe('StopDevice,RemoveDevice,Unload');
+    expect(await readServiceValue('UnloadPoolFindings')).toBe(0);
     await expect(device.stats()).rejects.toBeInstanceOf(NtStatusError);   // the device is gone
     await device.close();
     await agentDevice.close();

@@ -342,5 +342,7 @@ VOID MhAdapterStop(PMH_HOST Host)
         a->Registered = FALSE;
     }
 #undef MH_APPEND_STEP
-    MhRecordServiceString(Host, L"AdapterStopOrder", order);
+    if (used != 0) {
+        MhRecordServiceString(Host, L"AdapterStopOrder", order);   /* a second call has nothing to add */
+    }
 }

@@ -173,6 +173,9 @@ NTSTATUS MpDdiMiracastCreateContext(PVOID DriverContext, DXGK_MIRACAST_DISPLAY_C
         goto End;
     }
 
+#if defined(MP_BREAK_POOL_MISUSE)
+    (VOID)ExAllocatePool2(0, sizeof(*c), MP_TAG_CONTEXT);          /* no pool named: a bad request */
+#endif
     c = (PMP_CONTEXT)MpAllocate(sizeof(*c), MP_TAG_CONTEXT);
     if (c == NULL) {
         KeAcquireSpinLock(&a->Lock, &irql);
@@ -220,7 +223,10 @@ VOID MpDdiMiracastDestroyContext(PVOID DriverContext, PVOID MiracastContext)
     a->SessionsLive--;
     KeReleaseSpinLock(&a->Lock, irql);
     c->Signature = 0;
-#if !defined(MP_BREAK_LEAK_CONTEXT)
+#if defined(MP_BREAK_POOL_MISUSE)
+    ExFreePool((PUCHAR)c + sizeof(ULONG));                      /* not a block's start: an unknown pointer */
+    MpFree(c, MP_TAG_BLOCK);                                    /* the wrong tag */
+#elif !defined(MP_BREAK_LEAK_CONTEXT)
     MpFree(c, MP_TAG_CONTEXT);
 #endif
 #if defined(MP_BREAK_DOUBLE_FREE)

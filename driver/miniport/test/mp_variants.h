@@ -20,6 +20,8 @@ Abstract:
       MP_BREAK_WRONG_TARGET        CreateContext returns a TargetId that is not the Miracast child
       MP_BREAK_ASKS_SERVICES       StartDevice calls DxgkCbGetDeviceInformation and DxgkCbQueryServices,
                                    which the host does not provide (it carries on without them)
+      MP_BREAK_POOL_MISUSE         CreateContext asks ExAllocatePool2 for no pool, frees a pointer into
+                                   its context, and frees its context with another tag (pool tracker)
 
 Environment:
 
@@ -32,7 +34,8 @@ Environment:
 
 #if defined(MP_BREAK_LEAK_CONTEXT) || defined(MP_BREAK_DOUBLE_FREE) || defined(MP_BREAK_WRITE_AFTER_FREE) || \
     defined(MP_BREAK_TWO_MIRACAST) || defined(MP_BREAK_NO_MIRACAST) || defined(MP_BREAK_HPD_POLLED) ||       \
-    defined(MP_BREAK_CONNECTED_AT_START) || defined(MP_BREAK_WRONG_TARGET) || defined(MP_BREAK_ASKS_SERVICES)
+    defined(MP_BREAK_CONNECTED_AT_START) || defined(MP_BREAK_WRONG_TARGET) || defined(MP_BREAK_ASKS_SERVICES) || \
+    defined(MP_BREAK_POOL_MISUSE)
 #define MP_BROKEN 1
 #else
 #define MP_BROKEN 0
