@@ -58,20 +58,23 @@ describe('child status', () => {
   });
 
   it.each([
-    ['for another child', StatusMiracastConnection, contract.miniport.localTargetId],
-    ['for a child that does not exist', StatusMiracastConnection, 0x7777],
-    ['of another status type for the Miracast child', StatusConnection, contract.miniport.firstTargetId],
-  ])('an indication %s is refused, counted, and changes nothing', async (_label, type, childUid) => {
+    ['an arrival for another child', StatusMiracastConnection, contract.miniport.localTargetId, true],
+    ['a departure for another child', StatusMiracastConnection, contract.miniport.localTargetId, false],
+    ['a departure for a child that does not exist', StatusMiracastConnection, 0x7777, false],
+    ['an arrival of another status type for the Miracast child', StatusConnection, contract.miniport.firstTargetId, true],
+  ])('%s is refused, counted, and changes nothing', async (_label, type, childUid, connected) => {
     const context = await device.createContext();
     try {
+      // Connected first, so that a departure that got through would show.
+      await context.miniport.monitorArrive();
       const before = { stats: await device.stats(), state: await context.miniport.readState() };
       const mark = await device.traceMark();
-      expect(await context.miniport.indicate({ type, childUid, connected: true })).toBe(contract.statuses.BAD_CHILD_STATUS);
-      expect((await device.adapter()).connected).toBe(false);
+      expect(await context.miniport.indicate({ type, childUid, connected })).toBe(contract.statuses.BAD_CHILD_STATUS);
+      expect((await device.adapter()).connected).toBe(true);
       expect((await device.stats()).contractViolations - before.stats.contractViolations).toBe(1);
       expect((await context.miniport.readState()).indicationFailures - before.state.indicationFailures).toBe(1);
       expect((await device.trace({ since: mark })).events.filter((e) => e.kind === 'hpd'))
-        .toMatchObject([{ connected: true, childUid, status: contract.statuses.BAD_CHILD_STATUS }]);
+        .toMatchObject([{ connected, childUid, status: contract.statuses.BAD_CHILD_STATUS }]);
     } finally {
       await context.destroy();
     }

@@ -16,7 +16,9 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await resetDriver(device);
-  await waitFor(() => device.stats(), (s) => s.hostMessages === 0 && s.miniportBlocks === 0 && s.irpsPending === 0, 10_000, 'messages to drain');
+  const drained = await waitFor(() => device.stats(), (s) => s.hostMessages === 0 && s.miniportBlocks === 0 && s.irpsPending === 0, 10_000, 'messages to drain');
+  // Every IRP went back with its cancel routine cleared (this file keeps a context, so not isIdle).
+  expect(drained.irpsCompletedWithCancelRoutine).toBe(0);
 });
 
 describe('with the kernel responder', () => {
