@@ -3,6 +3,7 @@
 // the device-level operations.
 import { native, isNativeFailure, type NativeConstants, type NativeDevice } from './binding';
 import { NtStatusError, abortError, abortReason, timeoutError } from './errors';
+import { DeviceOpenError, contractMismatchError } from './open-error';
 import { NtStatus } from './ntstatus';
 import {
   checkBoolean, checkBytes, checkFunction, checkInteger, checkOptions, checkSignal, checkStatus, checkTimeout,
@@ -60,7 +61,8 @@ export async function openDevice(options?: OpenDeviceOptions): Promise<MiracastD
   } catch (error) {
     const e = error as { ntstatus?: number; win32?: number };
     if (typeof e?.ntstatus === 'number') {
-      throw new NtStatusError(e.ntstatus, 'openDevice', { win32: e.win32, cause: error });
+      const { serviceName, devicePath: defaultPath } = addon.constants;
+      throw new DeviceOpenError(e.ntstatus, { win32: e.win32, path: devicePath, service: serviceName, defaultPath, cause: error });
     }
     throw error;
   }
@@ -68,10 +70,7 @@ export async function openDevice(options?: OpenDeviceOptions): Promise<MiracastD
   const info = await device.info();
   if (info.contractVersion >>> 16 !== addon.constants.contractVersion >>> 16) {
     await device.close();
-    throw new Error(
-      `the driver speaks contract ${info.contractVersion >>> 16}.${info.contractVersion & 0xffff}, ` +
-        `this library ${addon.constants.contractVersion >>> 16}.${addon.constants.contractVersion & 0xffff}`,
-    );
+    throw contractMismatchError(info.contractVersion, addon.constants.contractVersion, addon.constants.serviceName);
   }
   return device;
 }
