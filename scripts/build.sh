@@ -44,4 +44,21 @@ if [ -f tsconfig.json ]; then
     cp lib/index.mjs dist/index.mjs    # last: its time stamp marks the build complete
   fi
 fi
+# The package as users get it: npm pack (its prepack guard included) into build/pack/, installed
+# into a new project, build/pack/app, the way a Windows user's npm does it (win32-x64; the
+# install script finds the prebuilt). The tests run the README example and the CLI from there.
+if [ -f dist/index.mjs ] && [ -f "$MH_ROOT/prebuilds/win32-x64/miracast-hil.napi.node" ]; then
+  pack_dir="$MH_BUILD/pack"
+  stamp="$pack_dir/app/node_modules/miracast-hil/package.json"
+  if [ ! -f "$stamp" ] || [ -n "$(find dist prebuilds package.json README.md docs scripts/install-addon.cjs -newer "$stamp" -print -quit)" ]; then
+    rm -rf "$pack_dir" && mkdir -p "$pack_dir/app"
+    npm pack --silent --pack-destination "$pack_dir" > "$pack_dir/pack.log" 2>&1 \
+      || { cat "$pack_dir/pack.log" >&2; mh_die "npm pack failed"; }
+    printf '{ "name": "miracast-hil-app", "version": "1.0.0", "private": true, "type": "module" }\n' > "$pack_dir/app/package.json"
+    # --force: npm checks a named tarball's "os" against this machine, not --os (see setup.sh).
+    (cd "$pack_dir/app" && npm install --os=win32 --cpu=x64 --force --prefer-offline --no-audit --no-fund \
+      --foreground-scripts --loglevel=warn "$pack_dir"/miracast-hil-*.tgz) \
+      > "$pack_dir/install.log" 2>&1 || { cat "$pack_dir/install.log" >&2; mh_die "installing the packed package into build/pack/app failed"; }
+  fi
+fi
 mh_log "build complete"

@@ -2,8 +2,8 @@
 // npm runs this when miracast-hil is installed (package.json "install"). It ships in the package.
 //
 // - A prebuilt addon that fits the target (prebuilds/<platform>-<arch>/, found the way
-//   node-gyp-build finds it at run time, honouring npm_config_platform/npm_config_arch for
-//   cross installs) means there is nothing to do.
+//   node-gyp-build finds it at run time; the target is npm's --os/--cpu when given) means there
+//   is nothing to do.
 // - Otherwise, on Windows, the addon is built from source with node-gyp (binding.gyp), which npm
 //   ships; that needs Visual Studio's C++ tools, as every source-built addon does.
 // - In the project's own checkout (npm ci at the repository root) nothing happens: the project
@@ -14,8 +14,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const platform = process.env.npm_config_platform || process.platform;
-const arch = process.env.npm_config_arch || process.arch;
+// npm install --os/--cpu (a cross install: e.g. a Windows tree made on Linux) reach scripts as
+// npm_config_os/npm_config_cpu; node-gyp-build reads npm_config_platform/npm_config_arch.
+const platform = process.env.npm_config_os || process.env.npm_config_platform || process.platform;
+const arch = process.env.npm_config_cpu || process.env.npm_config_arch || process.arch;
+process.env.npm_config_platform = platform;
+process.env.npm_config_arch = arch;
 
 function say(message) {
   process.stderr.write(`miracast-hil: ${message}\n`);

@@ -24,26 +24,31 @@ export interface ScResult {
   output: string;
 }
 
-/** Runs sc.exe; never rejects (a failure is its exit code and output). */
-export function sc(args: string[]): Promise<ScResult> {
+/** Runs a Windows tool; never rejects (a failure is its exit code and output). */
+function tool(file: string, args: string[]): Promise<ScResult> {
   return new Promise((resolve) => {
-    execFile('sc.exe', args, { windowsHide: true, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { windowsHide: true, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
       resolve({ code, output: `${stdout}${stderr}` });
     });
   });
 }
 
-/** The service's state, from `sc query` (and its image from `sc qc`). */
+/** Runs sc.exe. */
+export function sc(args: string[]): Promise<ScResult> {
+  return tool('sc.exe', args);
+}
+
+/** The service's state, from `sc query`, and its image from the service key (Wine's sc has no `qc`). */
 export async function queryService(service: string): Promise<ServiceStatus> {
   const query = await sc(['query', service]);
   if (/\b1060\b/.test(query.output) || /does not exist/i.test(query.output)) return { service, state: 'not_installed' };
   const match = /STATE\s*:\s*(\d)/.exec(query.output);
   if (!match) throw new Error(`sc query ${service} failed (exit ${query.code}): ${query.output.trim()}`);
   const status: ServiceStatus = { service, state: stateNames[match[1]] ?? 'stopped' };
-  const config = await sc(['qc', service]);
-  const binary = /BINARY_PATH_NAME\s*:\s*(.+)/.exec(config.output);
-  if (binary) status.binaryPath = binary[1].trim();
+  const key = await tool('reg.exe', ['query', `HKLM\\SYSTEM\\CurrentControlSet\\Services\\${service}`, '/v', 'ImagePath']);
+  const image = /ImagePath\s+REG_(?:EXPAND_)?SZ\s+(.+)/.exec(key.output);
+  if (image) status.binaryPath = image[1].trim();
   return status;
 }
 
