@@ -45,14 +45,3 @@ export class DeviceOpenError extends NtStatusError {
     Error.captureStackTrace?.(this, DeviceOpenError);
   }
 }
-
-/** The error for a driver that speaks another contract version. */
-export function contractMismatchError(driverVersion: number, libraryVersion: number, service: string): Error {
-  const v = (n: number) => `${n >>> 16}.${n & 0xffff}`;
-  const error = new Error(
-    `the ${service} driver speaks contract ${v(driverVersion)}, this library ${v(libraryVersion)}: install the driver that ` +
-      'ships with this version of miracast-hil (`miracast-hil driver install`), or use the library version that matches the driver',
-  );
-  (error as Error & { code: string }).code = 'ERR_MIRACAST_HIL_CONTRACT_MISMATCH';
-  return error;
-}

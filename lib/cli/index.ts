@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AddonLoadError, packageRoot } from '../binding';
-import { NtStatusError } from '../errors';
+import { ContractVersionError, NtStatusError } from '../errors';
 import { DeviceOpenError } from '../open-error';
 import { CouldNotRunError, ExitCode, UsageError, type CliCommand, type CliIo } from './command';
 import { commands } from './commands';
@@ -66,8 +66,9 @@ function report(command: CliCommand, error: unknown, io: CliIo): number {
     say(error.message);
     return ExitCode.COULD_NOT_RUN;
   }
-  if ((error as { code?: unknown })?.code === 'ERR_MIRACAST_HIL_CONTRACT_MISMATCH') {
-    say((error as Error).message);
+  if (error instanceof ContractVersionError) {
+    say(`${error.message}: install the driver that ships with this version of miracast-hil ` +
+      '(`miracast-hil driver install`), or use the library version that matches the driver');
     return ExitCode.COULD_NOT_RUN;
   }
   if (error instanceof NtStatusError) {
