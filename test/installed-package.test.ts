@@ -1,24 +1,39 @@
 // The package as a user gets it: packed (npm pack, its prepack guard included) and installed into
-// a new project by scripts/build.sh (build/pack/app, a Windows install made by npm --os=win32
-// --cpu=x64). From there: what it ships, the README's first example run as written, the package
-// loaded by a renamed copy of node.exe (as Electron or a single-executable app load it), and the
-// CLI. Valid in both lanes; under Wine only the x64 addon can be loaded (arm64 is built and
+// a new project, build/pack/app: by scripts/build.sh in the Wine lane (npm --os=win32 --cpu=x64),
+// by this file with the machine's npm in the Windows lane. From there: what it ships, the README's
+// first example run as written (by node.exe and by a renamed copy of it, as Electron or a
+// single-executable app load addons), the package loaded by the renamed copy, and the CLI. Valid in both lanes; under Wine only the x64 addon can be loaded (arm64 is built and
 // tested on Windows CI).
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { root, run } from './helpers';
+import { lane, root, run } from './helpers';
 
 const app = path.join(root, 'build', 'pack', 'app');
 const installed = path.join(app, 'node_modules', 'miracast-hil');
+// A copy of this Node under another name, in a folder without a node.exe.
+const renamed = path.join(root, 'build', 'pack', 'renamed', 'rig-host.exe');
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(installed, 'package.json'))) {
-    throw new Error('build/pack/app has no installed miracast-hil: scripts/build.sh packs and installs it');
-  }
+  fs.mkdirSync(path.dirname(renamed), { recursive: true });
+  fs.copyFileSync(process.execPath, renamed);
 });
+
+beforeAll(async () => {
+  if (fs.existsSync(path.join(installed, 'package.json'))) return;
+  if (lane === 'wine') throw new Error('build/pack/app has no installed miracast-hil: scripts/build.sh packs and installs it');
+  // Windows lane (not yet run there): pack and install with this machine's npm, as a user would.
+  fs.mkdirSync(app, { recursive: true });
+  fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "miracast-hil-app", "version": "1.0.0", "private": true, "type": "module" }\n');
+  const npm = (cwd: string, args: string[]) => runIn(cwd, process.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `npm ${args.join(' ')}`]);
+  const packed = await npm(root, ['pack', '--pack-destination', path.dirname(app)]);
+  if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
+  const tarball = path.join(path.dirname(app), packed.stdout.trim().split(/\r?\n/).pop()!);
+  const install = await npm(app, ['install', '--no-audit', '--no-fund', tarball]);
+  if (install.code !== 0) throw new Error(`npm install failed: ${install.stderr}`);
+}, 600_000);
 
 /** Runs a program with `cwd` as its working directory (where `miracast-hil` resolves from). */
 function runIn(cwd: string, file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -86,13 +101,16 @@ describe('the README example', () => {
     expect(diagnostics).toEqual([]);
   });
 
-  it('runs as written against the driver, printing what its comments say and no warning', async () => {
+  it.each([
+    ['node.exe', () => process.execPath],
+    ['a renamed node.exe', () => renamed],
+  ])('runs as written against the driver in %s, printing what its comments say and no warning', async (_host, host) => {
     const { outputText } = ts.transpileModule(readmeExample(), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });
     const file = path.join(app, 'readme-example.mjs');
     fs.writeFileSync(file, outputText);
-    const result = await run(process.execPath, [file], { env: { ...process.env, NODE_DEBUG: '' } });
+    const result = await run(host(), [file], { env: { ...process.env, NODE_DEBUG: '' } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split(/\r?\n/);
@@ -103,13 +121,7 @@ describe('the README example', () => {
 });
 
 describe('a renamed node.exe (as Electron or a single-executable app loads addons)', () => {
-  const renamed = path.join(root, 'build', 'pack', 'renamed', 'rig-host.exe');
   const probe = `const device = await m.openDevice(); const caps = await device.queryCaps(); await device.close(); console.log(JSON.stringify(caps));`;
-
-  beforeAll(() => {
-    fs.mkdirSync(path.dirname(renamed), { recursive: true });
-    fs.copyFileSync(process.execPath, renamed);
-  });
 
   it('loads the package with require()', async () => {
     const result = await runIn(app, renamed, ['-e', `(async () => { const m = require('miracast-hil'); ${probe} })()`]);
