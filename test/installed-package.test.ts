@@ -88,6 +88,32 @@ describe('the packed package', () => {
   });
 });
 
+describe('the prepack guard (scripts/prepack-check.cjs)', () => {
+  const scratch = path.join(root, 'build', 'test-prepack');
+
+  it('refuses to pack without dist/ and the prebuilt addon, naming each, and passes with them', async () => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.mkdirSync(path.join(scratch, 'scripts'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(scratch, 'package.json'));
+    fs.copyFileSync(path.join(root, 'scripts', 'prepack-check.cjs'), path.join(scratch, 'scripts', 'prepack-check.cjs'));
+    const guard = () => run(process.execPath, [path.join(scratch, 'scripts', 'prepack-check.cjs')]);
+    const bare = await guard();
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('refusing to pack');
+    expect(bare.stderr).toContain('./dist/index.js is missing');
+    expect(bare.stderr).toContain('prebuilds/win32-x64/*.node is missing');
+    fs.cpSync(path.join(root, 'dist'), path.join(scratch, 'dist'), { recursive: true });
+    const noAddon = await guard();
+    expect(noAddon.code).toBe(1);
+    expect(noAddon.stderr).not.toContain('dist/index.js is missing');
+    expect(noAddon.stderr).toContain('prebuilds/win32-x64/*.node is missing');
+    fs.cpSync(path.join(root, 'prebuilds', 'win32-x64'), path.join(scratch, 'prebuilds', 'win32-x64'), { recursive: true });
+    const complete = await guard();
+    expect(complete.code).toBe(0);
+    expect(complete.stderr).toContain('this package ships x64 only');
+  });
+});
+
 describe('the README example', () => {
   it('type-checks against the installed package', () => {
     const file = path.join(app, 'readme-example.ts');
