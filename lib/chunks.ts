@@ -4,7 +4,7 @@
 import type { RequestChannel } from './channel';
 import { hooksFailure } from './hosted';
 import { ntStatusName } from './ntstatus';
-import { checkInteger, checkOptions, checkWaitOptions } from './validate';
+import { checkInteger, checkOptions, checkString, checkWaitOptions, invalidArgType, invalidArgValue } from './validate';
 
 /** DXGK_MIRACAST_CHUNK_TYPE names. */
 export const chunkTypeNames: Readonly<Record<number, string>> = {
@@ -98,7 +98,7 @@ export interface ChunkReport {
 
 /** The hosted miniport's encoder reports chunks on the context's session (test hooks). */
 export async function reportChunks(channel: RequestChannel, contextId: number, options: ReportChunksOptions): Promise<ChunkReport> {
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  if (options === null || typeof options !== 'object') throw invalidArgType('options must be an object');
   const limits = channel.constants.limits;
   const frames = checkInteger(options.frames, 'options.frames', 1, limits.maxChunkFrames);
   const slices = checkInteger(options.slicesPerFrame, 'options.slicesPerFrame', 1, limits.maxChunkSlices, 1);
@@ -109,11 +109,11 @@ export async function reportChunks(channel: RequestChannel, contextId: number, o
   };
   let misreport = misreports.NONE;
   if (options.misreport !== undefined) {
-    if (typeof options.misreport !== 'string') throw new TypeError('options.misreport must be a string');
-    if (!Object.hasOwn(byName, options.misreport)) {
-      throw new RangeError("options.misreport must be 'wrongTarget', 'oversize' or 'noDpc'");
+    const name = checkString(options.misreport, 'options.misreport');
+    if (!Object.hasOwn(byName, name)) {
+      throw invalidArgValue("options.misreport must be 'wrongTarget', 'oversize' or 'noDpc'", 'RangeError');
     }
-    misreport = byName[options.misreport];
+    misreport = byName[name as ChunkMisreport];
   }
   try {
     return await channel.request<ChunkReport>('reportChunks', [contextId, frames, slices, privateDataSize, misreport]);

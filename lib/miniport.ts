@@ -1,7 +1,7 @@
 // The test miniport's own DxgkDdiMiracastIoControl commands (a vendor's payload format is
 // private; this is the test miniport's: MP_IOCTL_HEADER, then data).
 import type { NativeConstants } from './binding';
-import { checkBytes, checkInteger } from './validate';
+import { checkBytes, checkInteger, invalidArgType } from './validate';
 import type { MiniportState } from './types';
 import { decodeMiniportState } from './hosted';
 
@@ -68,10 +68,10 @@ export class MiniportCommands {
    * resolves to the status the host returned.
    */
   async indicate(options: { type: number; childUid: number; connected: boolean }): Promise<number> {
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (options === null || typeof options !== 'object') throw invalidArgType('options must be an object');
     const type = checkInteger(options.type, 'options.type', 0, 0xffffffff);
     const childUid = checkInteger(options.childUid, 'options.childUid', 0, 0xffffffff);
-    if (typeof options.connected !== 'boolean') throw new TypeError('options.connected must be a boolean');
+    if (typeof options.connected !== 'boolean') throw invalidArgType('options.connected must be a boolean');
     const out = await this.#context.ioControl(this.#command('INDICATE', type, childUid, options.connected ? 1 : 0), { outputSize: 4 });
     return out.readUInt32LE(0);
   }

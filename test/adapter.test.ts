@@ -80,6 +80,23 @@ describe('child status', () => {
     }
   });
 
+  it.each([
+    ['options that are not an object', null, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    ['a connected flag that is not a boolean', { type: StatusMiracastConnection, childUid: 1, connected: 1 }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    ['a negative child uid', { type: StatusMiracastConnection, childUid: -1, connected: true }, RangeError, 'ERR_OUT_OF_RANGE'],
+  ])('indicate() rejects %s before anything reaches the driver', async (_label, options, type, code) => {
+    const context = await device.createContext();
+    try {
+      const before = await context.miniport.readState();
+      const error = await context.miniport.indicate(options as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(type);
+      expect(error).toMatchObject({ code });
+      expect((await context.miniport.readState()).indicationFailures).toBe(before.indicationFailures);
+    } finally {
+      await context.destroy();
+    }
+  });
+
   it('the miniport\'s state is readable through its test hooks without a context', async () => {
     const state = await device.miniportState();
     const context = await device.createContext();

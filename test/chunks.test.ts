@@ -213,20 +213,25 @@ describe('a session that is gone', () => {
 
 describe('arguments', () => {
   it.each([
-    ['frames 0', { frames: 0 }, RangeError],
-    ['frames over the limit', { frames: 65 }, RangeError],
-    ['a misreport that does not exist', { frames: 1, misreport: 'late' }, RangeError],
-    ['a misreport of the wrong type', { frames: 1, misreport: 3 }, TypeError],
-  ])('reportChunks rejects %s', async (_label, options, type) => {
-    await expect(context.reportChunks(options as never)).rejects.toBeInstanceOf(type);
+    ['frames 0', { frames: 0 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    ['frames over the limit', { frames: 65 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    ['a misreport that does not exist', { frames: 1, misreport: 'late' }, RangeError, 'ERR_INVALID_ARG_VALUE'],
+    ['a misreport of the wrong type', { frames: 1, misreport: 3 }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    ['options that are not an object', null, TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ])('reportChunks rejects %s', async (_label, options, type, code) => {
+    const error = await context.reportChunks(options as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ code });
   });
 
   it.each([
-    ['a negative wait', { waitMs: -1 }, RangeError],
-    ['a buffer over 64 KiB', { bufferSize: 64 * 1024 + 1 }, RangeError],
-    ['a wait that is not a number', { waitMs: '5' }, TypeError],
-  ])('readChunks rejects %s', async (_label, options, type) => {
-    await expect(context.readChunks(options as never)).rejects.toBeInstanceOf(type);
+    ['a negative wait', { waitMs: -1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    ['a buffer over 64 KiB', { bufferSize: 64 * 1024 + 1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    ['a wait that is not a number', { waitMs: '5' }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ])('readChunks rejects %s', async (_label, options, type, code) => {
+    const error = await context.readChunks(options as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ code });
   });
 
   it('the miniport refuses more private data than its caps (the library cannot know them)', async () => {
