@@ -11,7 +11,7 @@ describe('process exit with a completion due', () => {
   it('ends normally when an unref\'d request completes while the process exits', async () => {
     const device = await openDevice();
     try {
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 2; i++) {
         const { code, stdout, stderr } = await run(process.execPath, [fixture('exits-with-completion-due.mjs')], { timeoutMs: 60_000 });
         expect(stdout).toContain('ending with a completion due');
         expect(stdout + stderr).not.toMatch(/Unhandled exception/);

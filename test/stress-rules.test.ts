@@ -3,34 +3,53 @@
 // themselves run in stress-slice.test.ts. The driver check runs against the real driver (both lanes).
 import { describe, expect, it } from 'vitest';
 import { openDevice } from '../dist/index.js';
-import { judgeSoak, partSeed, type SoakSample } from '../dist/stress/index.js';
+import { defaultSoakLimits, judgeSoak, partSeed, type SoakSample } from '../dist/stress/index.js';
 import { checkDriverEnd } from '../dist/stress/part.js';
 import { parseStressArgs, parseDuration, run } from '../dist/cli/stress.js';
 import { expectIdle } from './helpers';
 
-function series(durationS: number, rss: (t: number) => number, extra: (t: number) => number = () => 0): SoakSample[] {
+function series(durationS: number, rss: (t: number) => number, options: { heap?: (t: number) => number; extra?: (t: number) => number } = {}): SoakSample[] {
   return Array.from({ length: durationS + 1 }, (_, t) => ({
-    t, rssMiB: rss(t), heapUsedMiB: 10, externalMiB: 1, operations: t * 100,
-    driverExtraAllocations: extra(t), driverIrpsPending: 2, driverHostMessages: 0, driverHandlesOpen: 2,
+    t, rssMiB: rss(t), heapUsedMiB: options.heap?.(t) ?? 10, externalMiB: 1, operations: t * 100,
+    driverExtraAllocations: options.extra?.(t) ?? 0, driverIrpsPending: 2, driverHostMessages: 0, driverHandlesOpen: 2,
   }));
 }
 
+const limits = { ...defaultSoakLimits, heapAfterGc: true };
+
 describe('soak judgement', () => {
+  it('states its bounds: 2 MiB/min of RSS or 8 MiB in all, 1 MiB/min of heap after GC', () => {
+    expect(defaultSoakLimits).toEqual({ rssSlopeLimitMiBPerMin: 2, rssStepAllowanceMiB: 8, heapSlopeLimitMiBPerMin: 1, heapAfterGc: false });
+  });
+
   it('a flat series with noise passes; the slope is measured after the warm-up only', () => {
     // A big rise during the warm-up (first quarter), then flat with +-1 MiB of noise.
-    const s = judgeSoak(series(120, (t) => (t < 30 ? 40 + t : 70 + ((t * 7919) % 3) - 1)), 120, 2, 2);
-    expect(s.warmupS).toBe(30);
+    const s = judgeSoak(series(600, (t) => (t < 150 ? 40 + t / 5 : 70 + ((t * 7919) % 3) - 1)), 600, limits, 2);
+    expect(s.warmupS).toBe(150);
     expect(s.flat).toBe(true);
     expect(Math.abs(s.rssSlopeMiBPerMin)).toBeLessThan(0.5);
   });
 
-  it('a steady leak just over the bound fails; just under passes', () => {
-    expect(judgeSoak(series(120, (t) => 50 + (2.2 / 60) * t), 120, 2, 2).flat).toBe(false);
-    expect(judgeSoak(series(120, (t) => 50 + (1.8 / 60) * t), 120, 2, 2).flat).toBe(true);
+  it('a steady RSS leak just over 2 MiB/min fails a long soak; just under passes', () => {
+    const over = judgeSoak(series(600, (t) => 50 + (2.2 / 60) * t), 600, limits, 2);
+    expect(over.rssFlat).toBe(false);
+    expect(over.flat).toBe(false);
+    expect(judgeSoak(series(600, (t) => 50 + (1.8 / 60) * t), 600, limits, 2).flat).toBe(true);
+  });
+
+  it('a short run passes one allocator step of 5 MiB and fails a steady 9 MiB rise', () => {
+    expect(judgeSoak(series(20, (t) => (t < 12 ? 100 : 105)), 20, limits, 2).rssFlat).toBe(true);
+    expect(judgeSoak(series(20, (t) => 100 + (t >= 5 ? (t - 5) * 0.6 : 0)), 20, limits, 2).rssFlat).toBe(false);
+  });
+
+  it('a heap growing 1.5 MiB/min after GC fails when the heap was measured after GC, and only then', () => {
+    const heap = (t: number): number => 5 + (1.5 / 60) * t;
+    expect(judgeSoak(series(120, () => 100, { heap }), 120, limits, 2).heapFlat).toBe(false);
+    expect(judgeSoak(series(120, () => 100, { heap }), 120, { ...limits, heapAfterGc: false }, 2).heapFlat).toBe(true);
   });
 
   it('one sample with an allocation beyond the handles fails the driver condition', () => {
-    const s = judgeSoak(series(60, () => 50, (t) => (t === 40 ? 1 : 0)), 60, 2, 2);
+    const s = judgeSoak(series(60, () => 50, { extra: (t) => (t === 40 ? 1 : 0) }), 60, limits, 2);
     expect(s.flat).toBe(true);
     expect(s.driverAtBaselineEverySample).toBe(false);
   });

@@ -69,9 +69,11 @@ export function drawSoakChart(samples: SoakSample[], summary: SoakSummary, seed:
   };
   const body = [
     `<text x="${LEFT}" y="24" font-size="16" font-weight="bold">miracast-hil soak, seed ${seed}: <tspan fill="${color}">${verdict}</tspan></text>`,
-    `<text x="${LEFT}" y="42" font-size="12">RSS slope after warm-up ${summary.rssSlopeMiBPerMin.toFixed(3)} MiB/min (flat below ${summary.rssSlopeLimitMiBPerMin} MiB/min); ` +
-      `RSS ${summary.rssStartMiB.toFixed(1)} → ${summary.rssEndMiB.toFixed(1)} MiB; driver at baseline at every sample: ${summary.driverAtBaselineEverySample ? 'yes' : 'NO'}</text>`,
-    panel(TOP1, 'Process memory (dashed: fitted RSS over the judged window)', 'MiB', ts, [
+    `<text x="${LEFT}" y="42" font-size="12">RSS after warm-up: ${summary.rssSlopeMiBPerMin.toFixed(3)} MiB/min, ${summary.rssFittedGrowthMiB.toFixed(1)} MiB over ${summary.judgedS.toFixed(0)} s ` +
+      `(flat: under ${summary.rssSlopeLimitMiBPerMin} MiB/min or ${summary.rssStepAllowanceMiB} MiB); heap after GC: ` +
+      (summary.heapAfterGc ? `${summary.heapSlopeMiBPerMin.toFixed(3)} MiB/min (under ${summary.heapSlopeLimitMiBPerMin})` : 'not judged') +
+      `; driver at baseline at every sample: ${summary.driverAtBaselineEverySample ? 'yes' : 'NO'}</text>`,
+    panel(TOP1, `Process memory, RSS ${summary.rssStartMiB.toFixed(1)} → ${summary.rssEndMiB.toFixed(1)} MiB (dashed: fitted RSS over the judged window)`, 'MiB', ts, [
       { name: 'RSS', color: '#0969da', values: samples.map((s) => s.rssMiB) },
       { name: 'heap used', color: '#8250df', values: samples.map((s) => s.heapUsedMiB) },
       { name: 'external', color: '#bf8700', values: samples.map((s) => s.externalMiB) },

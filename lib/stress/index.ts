@@ -16,7 +16,7 @@ import { formatTable } from './table';
 
 export { partNames, type PartName, type PartResult } from './part';
 export { runFuzz, runAbortStorm, runKillStorm, runWorkerStorm, runUnloadStorm, runSoak };
-export { judgeSoak, type SoakSample, type SoakSummary } from './soak';
+export { judgeSoak, defaultSoakLimits, type SoakSample, type SoakSummary, type SoakLimits } from './soak';
 export { formatTable } from './table';
 export { partSeed } from './random';
 

@@ -7,7 +7,7 @@ const FIGURES: Record<string, string[]> = {
   kill: ['processesKilled', 'requestsPerProcess', 'inFlightAtKill', 'messagesCalledBack'],
   worker: ['workersTerminated', 'requestsPerWorker', 'inFlightAtTerminate', 'messagesCalledBack'],
   unload: ['stops', 'irpsPendingAtStop', 'irpsCompleted', 'leakedAllocations', 'leakedIrps'],
-  soak: ['durationS', 'rssStartMiB', 'rssEndMiB', 'rssSlopeMiBPerMin', 'rssSlopeLimitMiBPerMin'],
+  soak: ['durationS', 'rssStartMiB', 'rssEndMiB', 'rssSlopeMiBPerMin', 'rssFittedGrowthMiB', 'heapSlopeMiBPerMin'],
 };
 
 export function formatTable(seed: number, parts: PartResult[]): string {
