@@ -59,6 +59,7 @@ describe('stress slice', () => {
     expect(result.figures.workersTerminated).toBe(slice.workers);
     expect(result.figures.inFlightAtTerminate).toBe(slice.workers * slice.workerRequests);
     expect(result.figures.messagesCalledBack).toBe(slice.workers * slice.workerRequests);
+    expect(Number(result.figures.slowestTerminateMs)).toBeLessThanOrEqual(4500);
   }, 120_000);
 
   it.skipIf(lane !== 'wine')('unload storm: each stop with IRPs pending completes them and records nothing outstanding', async () => {

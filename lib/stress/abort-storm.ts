@@ -1,6 +1,7 @@
 // Part 2: the abort/timeout storm. Sends race their completions (the kernel responder answers
 // after 0-2 ms) against AbortSignals fired at random moments, timeoutMs, AbortSignal.timeout()
-// and a long-lived signal shared by every request that never fires. Each promise must settle
+// a long-lived signal shared by every request that never fires, and timeouts far longer than
+// the storm (their timers must go with their answers). Each promise must settle
 // exactly once, with the right outcome: the echoed answer, or AbortError / TimeoutError (never an
 // NtStatusError); afterwards no timer and no abort listener is left in JavaScript, nothing is in
 // flight in the addon, and the driver is back at its baseline with every message called back once.
@@ -21,12 +22,13 @@ export interface AbortStormOptions {
   timeLimitMs?: number;
 }
 
-type Mode = 'plain' | 'abortLater' | 'abortNow' | 'abortBefore' | 'timeoutMs' | 'sharedAndTimeout' | 'signalTimeout';
-const modes: readonly Mode[] = ['plain', 'abortLater', 'abortNow', 'abortBefore', 'timeoutMs', 'sharedAndTimeout', 'signalTimeout'];
+type Mode = 'plain' | 'longTimeout' | 'abortLater' | 'abortNow' | 'abortBefore' | 'timeoutMs' | 'sharedAndTimeout' | 'signalTimeout';
+const modes: readonly Mode[] = ['plain', 'longTimeout', 'abortLater', 'abortNow', 'abortBefore', 'timeoutMs', 'sharedAndTimeout', 'signalTimeout'];
 
 /** Which outcomes each mode allows: a plain send must be answered; the others may be cut short. */
 const allowed: Record<Mode, readonly Outcome[]> = {
   plain: ['resolved'],
+  longTimeout: ['resolved'],
   abortLater: ['resolved', 'aborted'],
   abortNow: ['resolved', 'aborted'],
   abortBefore: ['aborted'],
@@ -78,6 +80,7 @@ export async function runAbortStorm(options: AbortStormOptions): Promise<PartRes
         switch (mode) {
           case 'abortLater': case 'abortNow': controller = new AbortController(); signal = controller.signal; break;
           case 'abortBefore': controller = new AbortController(); controller.abort(); signal = controller.signal; break;
+          case 'longTimeout': timeoutMs = 600_000; break;   // its timer must go when the answer comes
           case 'timeoutMs': timeoutMs = 1 + random.below(3); break;
           case 'sharedAndTimeout': signal = shared.signal; timeoutMs = 1 + random.below(3); break;
           case 'signalTimeout': signal = AbortSignal.timeout(1 + random.below(3)); break;

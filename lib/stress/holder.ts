@@ -14,7 +14,8 @@ export interface Holder {
   baseline: DriverStats;
   /** Messages the agent's handler was given (must stay 0: no session is ever started). */
   handlerCalls(): number;
-  close(): Promise<void>;
+  /** Detaches, puts the miniport back to one target, closes; what failed goes to `problems`. */
+  close(problems: string[]): Promise<void>;
 }
 
 /** Opens the holder; `targets` Miracast targets let that many children hold a context at once. */
@@ -32,10 +33,13 @@ export async function openHolder(targets: number): Promise<Holder> {
     return {
       device, agentDevice, agent, baseline,
       handlerCalls: () => calls,
-      close: async () => {
+      close: async (problems: string[]) => {
         try {
           await agent.detach();
+          // Refused while a child's context is still alive: that is a finding, not a crash.
           await device.configureMiniport({ targetCount: 1 });
+        } catch (error) {
+          problems.push(`putting the driver back failed: ${String(error)}`);
         } finally {
           await agentDevice.close();
           await device.close();

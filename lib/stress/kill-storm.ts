@@ -84,7 +84,7 @@ export async function runKillStorm(options: KillStormOptions): Promise<PartResul
     }
     if (holder.handlerCalls() !== 0) problems.push(`the holding agent was handed ${holder.handlerCalls()} messages`);
   } finally {
-    await holder.close();
+    await holder.close(problems);
   }
   const device = await openDevice();
   try {

@@ -5,7 +5,7 @@ const FIGURES: Record<string, string[]> = {
   fuzz: ['threads', 'completions', 'refusedAtIssue', 'cancels', 'closedInFlight', 'contractCodes', 'ioctlsPerSecond'],
   abort: ['answered', 'aborted', 'timedOut', 'cancelledInKernel', 'sharedSignalListeners', 'timersLeft'],
   kill: ['processesKilled', 'requestsPerProcess', 'inFlightAtKill', 'messagesCalledBack'],
-  worker: ['workersTerminated', 'requestsPerWorker', 'inFlightAtTerminate', 'messagesCalledBack'],
+  worker: ['workersTerminated', 'requestsPerWorker', 'inFlightAtTerminate', 'slowestTerminateMs', 'messagesCalledBack'],
   unload: ['stops', 'irpsPendingAtStop', 'irpsCompleted', 'leakedAllocations', 'leakedIrps'],
   soak: ['durationS', 'rssStartMiB', 'rssEndMiB', 'rssSlopeMiBPerMin', 'rssFittedGrowthMiB', 'heapSlopeMiBPerMin'],
 };

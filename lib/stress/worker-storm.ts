@@ -1,7 +1,9 @@
 // Part 4: the worker-termination storm. Workers, a few at a time, each load the addon in their own
 // environment, leave `requests` sends in flight (held in the kernel) and are terminated. The
-// addon's environment teardown must cancel them and wait for their completions; each round must
-// come back to the holder's baseline, and this thread's own engine must be untouched.
+// addon's environment teardown must cancel them and wait for their completions, promptly (a
+// teardown that sits out the addon's drain budget instead has stopped cancelling: the system
+// would still cancel a dead thread's IRPs, hiding it); each round must come back to the holder's
+// baseline, and this thread's own engine must be untouched.
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { engineState } from '../contract';
@@ -16,6 +18,8 @@ export interface WorkerStormOptions {
   requests: number;
   /** Workers alive at once (default 4). */
   parallel?: number;
+  /** Longest a terminate() may take to end its worker (default 4500 ms: under the addon's 5 s drain budget). */
+  terminateLimitMs?: number;
 }
 
 export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartResult> {
@@ -28,7 +32,9 @@ export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartR
   const engineBefore = engineState().inFlight;
   let terminated = 0;
   let heldAtTerminate = 0;
+  let slowestTerminateMs = 0;
   let lost = 0;
+  const terminateLimitMs = options.terminateLimitMs ?? 4500;
   try {
     for (let first = 0; first < options.workers && problems.length === 0; first += parallel) {
       const count = Math.min(parallel, options.workers - first);
@@ -52,7 +58,8 @@ export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartR
         if (!held.met) problems.push(`only ${held.value.messagesHeld - before.messagesHeld} of ${want} requests were in flight before termination`);
         for (const w of workers) {
           if (random.below(2)) await new Promise((resolve) => setTimeout(resolve, random.below(20)));
-          void w.terminate();
+          const asked = Date.now();
+          void w.terminate().then(() => { slowestTerminateMs = Math.max(slowestTerminateMs, Date.now() - asked); });
           terminated++;
         }
       } finally {
@@ -66,10 +73,13 @@ export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartR
       }
     }
     if (holder.handlerCalls() !== 0) problems.push(`the holding agent was handed ${holder.handlerCalls()} messages`);
+    if (slowestTerminateMs > terminateLimitMs) {
+      problems.push(`a terminated worker took ${slowestTerminateMs} ms to end (limit ${terminateLimitMs} ms): its teardown waited instead of cancelling`);
+    }
     const engineDrift = engineState().inFlight - engineBefore;
     if (engineDrift !== 0) problems.push(`this thread's engine has ${engineDrift} more requests in flight than before the storm`);
   } finally {
-    await holder.close();
+    await holder.close(problems);
   }
   const device = await openDevice();
   try {
@@ -77,7 +87,7 @@ export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartR
     lost += end.lost;
     if (terminated < options.workers && problems.length === 0) problems.push(`only ${terminated} of ${options.workers} workers were terminated`);
     return finish('worker', options.seed, started, terminated, lost, problems, {
-      workersTerminated: terminated, requestsPerWorker: options.requests, inFlightAtTerminate: heldAtTerminate,
+      workersTerminated: terminated, requestsPerWorker: options.requests, inFlightAtTerminate: heldAtTerminate, slowestTerminateMs,
       messagesCalledBack: end.stats.callbacksRun - before.callbacksRun,
       cancelledInKernel: end.stats.irpsCancelledTotal - before.irpsCancelledTotal, parallel,
     });
