@@ -33,7 +33,7 @@ describe('stress slice', () => {
   }, 180_000);
 
   it('abort/timeout storm: every send settles once with an allowed outcome; no listener, timer or request left', async () => {
-    const result = await runAbortStorm({ seed: partSeed(seed, 'abort'), sends: slice.abortSends });
+    const result = await runAbortStorm({ seed: partSeed(seed, 'abort'), sends: slice.abortSends, timeLimitMs: 60_000 });
     expectClean(result);
     const f = result.figures;
     expect(f.settled).toBe(slice.abortSends);
