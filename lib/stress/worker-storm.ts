@@ -7,10 +7,10 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { engineState } from '../contract';
-import { openDevice } from '../device';
 import { Random } from './random';
-import { atBaseline, openHolder } from './holder';
-import { checkDriverEnd, finish, leftovers, pollUntil, type PartResult } from './part';
+import { openHolder } from './holder';
+import { finishWaves, runWaves, type ChildReport, type StormChild, type WaveOptions } from './waves';
+import type { PartResult } from './part';
 
 export interface WorkerStormOptions {
   seed: number;
@@ -25,73 +25,37 @@ export interface WorkerStormOptions {
 export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartResult> {
   const started = Date.now();
   const problems: string[] = [];
-  const random = new Random(options.seed);
-  const parallel = Math.max(1, Math.min(options.parallel ?? 4, 16));
-  const holder = await openHolder(parallel);
-  const before = holder.baseline;
-  const engineBefore = engineState().inFlight;
-  let terminated = 0;
-  let heldAtTerminate = 0;
-  let slowestTerminateMs = 0;
-  let lost = 0;
   const terminateLimitMs = options.terminateLimitMs ?? 4500;
-  try {
-    for (let first = 0; first < options.workers && problems.length === 0; first += parallel) {
-      const count = Math.min(parallel, options.workers - first);
-      const workers = Array.from({ length: count }, () =>
-        new Worker(path.join(__dirname, 'worker-child.js'), { workerData: { requests: options.requests } }));
-      const exits = workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
-      try {
-        const reports = await Promise.all(workers.map((w) => new Promise<{ ready?: boolean; error?: string }>((resolve) => {
-          const timer = setTimeout(() => resolve({ error: 'not ready within 60 s' }), 60_000);
-          w.once('message', (m) => { clearTimeout(timer); resolve(m as { ready?: boolean }); });
-          w.once('error', (e) => { clearTimeout(timer); resolve({ error: String(e) }); });
-        })));
-        const failed = reports.find((r) => !r.ready);
-        if (failed) {
-          problems.push(`a storm worker failed: ${failed.error}`);
-          break;
-        }
-        const want = count * options.requests;
-        const held = await pollUntil(() => holder.device.stats(), (s) => s.messagesHeld - before.messagesHeld >= want, 30_000);
-        heldAtTerminate += held.value.messagesHeld - before.messagesHeld;
-        if (!held.met) problems.push(`only ${held.value.messagesHeld - before.messagesHeld} of ${want} requests were in flight before termination`);
-        for (const w of workers) {
-          if (random.below(2)) await new Promise((resolve) => setTimeout(resolve, random.below(20)));
-          const asked = Date.now();
-          void w.terminate().then(() => { slowestTerminateMs = Math.max(slowestTerminateMs, Date.now() - asked); });
-          terminated++;
-        }
-      } finally {
-        for (const w of workers) void w.terminate();
-        await Promise.all(exits);
-      }
-      const back = await pollUntil(() => holder.device.stats(), (s) => atBaseline(s, before), 30_000);
-      if (!back.met) {
-        problems.push(`after terminating workers ${first}-${first + count - 1}: ${leftovers(back.value)}`);
-        lost += Math.max(0, back.value.allocationsOutstanding - back.value.fileContexts) + back.value.hostMessages;
-      }
-    }
-    if (holder.handlerCalls() !== 0) problems.push(`the holding agent was handed ${holder.handlerCalls()} messages`);
-    if (slowestTerminateMs > terminateLimitMs) {
-      problems.push(`a terminated worker took ${slowestTerminateMs} ms to end (limit ${terminateLimitMs} ms): its teardown waited instead of cancelling`);
-    }
-    const engineDrift = engineState().inFlight - engineBefore;
-    if (engineDrift !== 0) problems.push(`this thread's engine has ${engineDrift} more requests in flight than before the storm`);
-  } finally {
-    await holder.close(problems);
-  }
-  const device = await openDevice();
-  try {
-    const end = await checkDriverEnd(device, before, problems);
-    lost += end.lost;
-    if (terminated < options.workers && problems.length === 0) problems.push(`only ${terminated} of ${options.workers} workers were terminated`);
-    return finish('worker', options.seed, started, terminated, lost, problems, {
-      workersTerminated: terminated, requestsPerWorker: options.requests, inFlightAtTerminate: heldAtTerminate, slowestTerminateMs,
-      messagesCalledBack: end.stats.callbacksRun - before.callbacksRun,
-      cancelledInKernel: end.stats.irpsCancelledTotal - before.irpsCancelledTotal, parallel,
+  let slowestTerminateMs = 0;
+  const startWorker = (): StormChild => {
+    const worker = new Worker(path.join(__dirname, 'worker-child.js'), { workerData: { requests: options.requests } });
+    const gone = new Promise<number>((resolve) => worker.once('exit', resolve));
+    const ready = new Promise<ChildReport>((resolve) => {
+      const timer = setTimeout(() => resolve({ error: 'not ready within 60 s' }), 60_000);
+      worker.once('message', (m) => { clearTimeout(timer); resolve(m as ChildReport); });
+      worker.once('error', (e) => { clearTimeout(timer); resolve({ error: String(e) }); });
     });
-  } finally {
-    await device.close();
+    let asked: number | undefined;
+    const end = () => {
+      if (asked !== undefined) return;
+      asked = Date.now();
+      void worker.terminate().then(() => { slowestTerminateMs = Math.max(slowestTerminateMs, Date.now() - asked!); });
+    };
+    return { ready, end, gone };
+  };
+  const waves: WaveOptions = {
+    children: options.workers, requests: options.requests, parallel: Math.max(1, Math.min(options.parallel ?? 4, 16)),
+    random: new Random(options.seed), noun: 'workers', start: startWorker,
+  };
+  const holder = await openHolder(waves.parallel);
+  const engineBefore = engineState().inFlight;
+  const totals = await runWaves(holder, waves, problems);
+  if (slowestTerminateMs > terminateLimitMs) {
+    problems.push(`a terminated worker took ${slowestTerminateMs} ms to end (limit ${terminateLimitMs} ms): its teardown waited instead of cancelling`);
   }
+  const engineDrift = engineState().inFlight - engineBefore;
+  if (engineDrift !== 0) problems.push(`this thread's engine has ${engineDrift} more requests in flight than before the storm`);
+  return await finishWaves('worker', options.seed, started, holder, waves, totals, problems, {
+    workersTerminated: totals.ended, requestsPerWorker: options.requests, inFlightAtTerminate: totals.heldAtEnd, slowestTerminateMs,
+  });
 }
