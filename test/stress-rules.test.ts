@@ -3,7 +3,7 @@
 // themselves run in stress-slice.test.ts. The driver check runs against the real driver (both lanes).
 import { describe, expect, it } from 'vitest';
 import { openDevice } from '../dist/index.js';
-import { defaultSoakLimits, judgeSoak, partSeed, type SoakSample } from '../dist/stress/index.js';
+import { defaultSoakLimits, judgeSoak, partSeed, runStress, type SoakSample } from '../dist/stress/index.js';
 import { checkDriverEnd } from '../dist/stress/part.js';
 import { parseStressArgs, parseDuration, run } from '../dist/cli/stress.js';
 import { expectIdle } from './helpers';
@@ -110,6 +110,24 @@ describe('seeds and the command line', () => {
       expect(code).toBe(2);
       expect(err).toMatch(message);
       expect(out).toBe('');
+    });
+  }
+
+  const badOptions: [string, object, new (...args: never[]) => Error, RegExp][] = [
+    ['a seed past 32 bits', { seed: 2 ** 32 }, RangeError, /options.seed must be between 0 and 4294967295/],
+    ['a fractional count', { abortSends: 1.5 }, RangeError, /options.abortSends must be an integer/],
+    ['a count given as a string', { fuzzIoctls: '10' }, TypeError, /options.fuzzIoctls must be a number/],
+    ['no IOCTLs at all', { fuzzIoctls: 0 }, RangeError, /options.fuzzIoctls must be between 1/],
+    ['a soak under a second', { soakMs: 10 }, RangeError, /options.soakMs must be between 1000/],
+    ['an unknown part', { only: ['fuzz', 'everything'] }, RangeError, /unknown stress part: everything/],
+    ['parts not in an array', { only: 'fuzz' }, TypeError, /options.only must be an array/],
+    ['an unknown scale', { scale: 'huge' }, RangeError, /options.scale must be 'full' or 'slice'/],
+  ];
+  for (const [what, options, type, message] of badOptions) {
+    it(`runStress refuses ${what} before anything runs`, async () => {
+      const error = await runStress(options as never).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(type);
+      expect(String(error)).toMatch(message);
     });
   }
 });

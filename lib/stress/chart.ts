@@ -1,15 +1,20 @@
 // The soak's chart: a self-contained SVG (no script, no external font or file) a person can glance
-// at. Top panel: RSS and heap over time, the warm-up shaded, the fitted RSS line drawn over the
-// judged window. Bottom panel: the driver's counters that must stay at their baseline.
+// at. Panels: RSS over time (its own scale, at least 16 MiB tall so noise does not look like a
+// trend), the warm-up shaded and the fitted line drawn over the judged window; the heap after GC
+// and external memory; the driver's counters that must stay at their baseline.
 import type { SoakSample, SoakSummary } from './soak';
 
 const W = 900;
-const H = 560;
 const LEFT = 70;
 const RIGHT = 20;
-const PANEL_H = 200;
-const TOP1 = 60;
-const TOP2 = 320;
+const PANEL_H = 170;
+const PANEL_GAP = 60;
+const TOP1 = 120;
+const TOP2 = TOP1 + PANEL_H + PANEL_GAP;
+const TOP3 = TOP2 + PANEL_H + PANEL_GAP;
+const H = TOP3 + PANEL_H + 30;
+/** The smallest value range a panel shows, so a flat line stays flat to the eye. */
+const MIN_SPAN: Record<string, number> = { MiB: 16, count: 2 };
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -22,8 +27,11 @@ interface Series {
 function panel(top: number, title: string, unit: string, ts: number[], series: Series[], tMax: number,
                extra: (x: (t: number) => number, y: (v: number) => number) => string): string {
   const all = series.flatMap((s) => s.values);
-  const vMax = Math.max(1, ...all) * 1.1;
-  const vMin = Math.min(0, ...all);
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const span = Math.max(hi - lo, MIN_SPAN[unit] ?? 1);
+  const vMin = unit === 'count' ? Math.min(0, lo) : Math.max(0, (lo + hi) / 2 - span * 0.6);
+  const vMax = vMin + span * 1.2;
   const x = (t: number): number => LEFT + ((W - LEFT - RIGHT) * t) / (tMax || 1);
   const y = (v: number): number => top + PANEL_H - (PANEL_H * (v - vMin)) / (vMax - vMin || 1);
   let out = `<text x="${LEFT}" y="${top - 10}" font-size="14" font-weight="bold">${esc(title)}</text>`;
@@ -67,18 +75,26 @@ export function drawSoakChart(samples: SoakSample[], summary: SoakSummary, seed:
     }
     return out;
   };
+  const judgedLine = summary.heapAfterGc
+    ? `heap after GC ${summary.heapSlopeMiBPerMin.toFixed(3)} MiB/min (flat under ${summary.heapSlopeLimitMiBPerMin})`
+    : 'heap not judged (no --expose-gc)';
   const body = [
     `<text x="${LEFT}" y="24" font-size="16" font-weight="bold">miracast-hil soak, seed ${seed}: <tspan fill="${color}">${verdict}</tspan></text>`,
-    `<text x="${LEFT}" y="42" font-size="12">RSS after warm-up: ${summary.rssSlopeMiBPerMin.toFixed(3)} MiB/min, ${summary.rssFittedGrowthMiB.toFixed(1)} MiB over ${summary.judgedS.toFixed(0)} s ` +
-      `(flat: under ${summary.rssSlopeLimitMiBPerMin} MiB/min or ${summary.rssStepAllowanceMiB} MiB); heap after GC: ` +
-      (summary.heapAfterGc ? `${summary.heapSlopeMiBPerMin.toFixed(3)} MiB/min (under ${summary.heapSlopeLimitMiBPerMin})` : 'not judged') +
-      `; driver at baseline at every sample: ${summary.driverAtBaselineEverySample ? 'yes' : 'NO'}</text>`,
-    panel(TOP1, `Process memory, RSS ${summary.rssStartMiB.toFixed(1)} → ${summary.rssEndMiB.toFixed(1)} MiB (dashed: fitted RSS over the judged window)`, 'MiB', ts, [
+    `<text x="${LEFT}" y="46" font-size="12">After the ${summary.warmupS.toFixed(0)} s warm-up: RSS ${summary.rssSlopeMiBPerMin.toFixed(3)} MiB/min, ` +
+      `${summary.rssFittedGrowthMiB.toFixed(1)} MiB fitted over ${summary.judgedS.toFixed(0)} s (flat under ${summary.rssSlopeLimitMiBPerMin} MiB/min ` +
+      `or ${summary.rssStepAllowanceMiB} MiB);</text>`,
+    `<text x="${LEFT}" y="64" font-size="12">${esc(judgedLine)}; driver at its baseline at every sample: ` +
+      `${summary.driverAtBaselineEverySample ? 'yes' : 'NO'}.</text>`,
+    `<text x="${LEFT}" y="82" font-size="12">RSS ${summary.rssStartMiB.toFixed(1)} → ${summary.rssEndMiB.toFixed(1)} MiB over ${tMax.toFixed(0)} s, ` +
+      `${samples.length} samples.</text>`,
+    panel(TOP1, 'RSS (dashed: the fitted line over the judged window)', 'MiB', ts, [
       { name: 'RSS', color: '#0969da', values: samples.map((s) => s.rssMiB) },
+    ], tMax, fit),
+    panel(TOP2, 'Heap used (after a full GC when judged) and external memory', 'MiB', ts, [
       { name: 'heap used', color: '#8250df', values: samples.map((s) => s.heapUsedMiB) },
       { name: 'external', color: '#bf8700', values: samples.map((s) => s.externalMiB) },
-    ], tMax, fit),
-    panel(TOP2, 'Driver counters at each sample (must stay at 0 / the agent\'s receives)', 'count', ts, [
+    ], tMax, () => ''),
+    panel(TOP3, 'Driver counters at each sample (must stay at 0 / the agent\'s receives)', 'count', ts, [
       { name: 'allocations beyond handles', color: '#cf222e', values: samples.map((s) => s.driverExtraAllocations) },
       { name: 'IRPs pending', color: '#1a7f37', values: samples.map((s) => s.driverIrpsPending) },
       { name: 'host messages', color: '#bc4c00', values: samples.map((s) => s.driverHostMessages) },

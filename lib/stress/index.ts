@@ -13,6 +13,7 @@ import { defaultClientPath } from './client';
 import { freshSeed, partSeed } from './random';
 import { partNames, type PartName, type PartResult } from './part';
 import { formatTable } from './table';
+import { checkInteger, checkOptions, invalidArgType, outOfRange } from '../validate';
 
 export { partNames, type PartName, type PartResult } from './part';
 export { runFuzz, runAbortStorm, runKillStorm, runWorkerStorm, runUnloadStorm, runSoak };
@@ -66,11 +67,25 @@ export interface StressReport {
   table: string;
 }
 
+/** Upper bounds of the sizes: a run stays bounded in count (and each part in time). */
+const scaleLimits: Record<keyof StressScale, number> = {
+  fuzzIoctls: 100_000_000, fuzzThreads: 16, abortSends: 10_000_000, killProcesses: 10_000, killRequests: 4096,
+  workers: 10_000, workerRequests: 4096, unloadStops: 10_000, soakMs: 24 * 3_600_000,
+};
+
 export async function runStress(options: StressOptions = {}): Promise<StressReport> {
-  const seed = (options.seed ?? freshSeed()) >>> 0;
+  checkOptions(options, 'options');
+  const seed = options.seed === undefined ? freshSeed() : checkInteger(options.seed, 'options.seed', 0, 0xffffffff);
+  if (options.scale !== undefined && options.scale !== 'full' && options.scale !== 'slice') {
+    throw outOfRange("options.scale must be 'full' or 'slice'");
+  }
   const scale = { ...stressScales[options.scale ?? 'full'], ...definedOnly(options) };
+  for (const key of Object.keys(scaleLimits) as (keyof StressScale)[]) {
+    checkInteger(scale[key], `options.${key}`, key === 'soakMs' ? 1000 : 1, scaleLimits[key]);
+  }
+  if (options.only !== undefined && !Array.isArray(options.only)) throw invalidArgType('options.only must be an array of part names');
   const only = options.only ?? [...partNames];
-  for (const name of only) if (!partNames.includes(name)) throw new RangeError(`unknown stress part: ${name}`);
+  for (const name of only) if (!partNames.includes(name)) throw outOfRange(`unknown stress part: ${String(name)}`);
   const clientPath = options.clientPath ?? defaultClientPath();
   const outDir = options.outDir ?? path.resolve('build');
   const log = options.log ?? (() => {});
