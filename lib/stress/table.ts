@@ -4,8 +4,8 @@ import type { PartResult } from './part';
 const FIGURES: Record<string, string[]> = {
   fuzz: ['threads', 'completions', 'refusedAtIssue', 'cancels', 'closedInFlight', 'contractCodes', 'ioctlsPerSecond'],
   abort: ['answered', 'aborted', 'timedOut', 'cancelledInKernel', 'sharedSignalListeners', 'timersLeft'],
-  kill: ['processesKilled', 'requestsPerProcess', 'inFlightAtKill', 'messagesCalledBack'],
-  worker: ['workersTerminated', 'requestsPerWorker', 'inFlightAtTerminate', 'slowestTerminateMs', 'messagesCalledBack'],
+  kill: ['processesKilled', 'requestsPerProcess', 'inFlightAtKill', 'slowestFirstCancelMs', 'messagesCalledBack'],
+  worker: ['workersTerminated', 'requestsPerWorker', 'inFlightAtTerminate', 'slowestFirstCancelMs', 'slowestTerminateMs', 'messagesCalledBack'],
   unload: ['stops', 'irpsPendingAtStop', 'irpsCompleted', 'leakedAllocations', 'leakedIrps'],
   soak: ['durationS', 'rssStartMiB', 'rssEndMiB', 'rssSlopeMiBPerMin', 'rssFittedGrowthMiB', 'heapSlopeMiBPerMin'],
 };

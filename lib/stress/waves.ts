@@ -30,17 +30,25 @@ export interface WaveOptions {
   /** 'processes', 'workers': for the problem lines. */
   noun: string;
   start(): StormChild;
+  /**
+   * Longest the driver may wait, from the first end of a wave, for the first cancel of its
+   * requests (default: no limit, the figure only). Load slows every cancel alike, but it does not
+   * add a fixed wait: a teardown that waits out a budget before anything is cancelled shows here.
+   */
+  firstCancelLimitMs?: number;
 }
 
 export interface WaveTotals {
   ended: number;
   heldAtEnd: number;
   lost: number;
+  /** The longest, over the waves, from the first end to the driver's first cancel. */
+  slowestFirstCancelMs: number;
 }
 
 /** Runs the waves; never throws (what goes wrong is a problem line), so the holder always gets closed. */
 export async function runWaves(holder: Holder, options: WaveOptions, problems: string[]): Promise<WaveTotals> {
-  const totals: WaveTotals = { ended: 0, heldAtEnd: 0, lost: 0 };
+  const totals: WaveTotals = { ended: 0, heldAtEnd: 0, lost: 0, slowestFirstCancelMs: 0 };
   try {
     await waves(holder, options, problems, totals);
   } catch (error) {
@@ -66,10 +74,21 @@ async function waves(holder: Holder, options: WaveOptions, problems: string[], t
       totals.heldAtEnd += held.value.messagesHeld - before.messagesHeld;
       if (!held.met) problems.push(`only ${held.value.messagesHeld - before.messagesHeld} of ${want} requests were in flight before the end`);
       const order = wave.map((c, i) => ({ c, key: options.random.next() + i })).sort((a, b) => a.key - b.key);
+      const cancelledBefore = held.value.irpsCancelledTotal;
+      let firstEnd: number | undefined;
       for (const { c } of order) {
         if (options.random.below(2)) await new Promise((resolve) => setTimeout(resolve, options.random.below(20)));
+        firstEnd ??= Date.now();
         c.end();
         totals.ended++;
+      }
+      const cancel = await pollUntil(() => holder.device.stats(), (s) => s.irpsCancelledTotal > cancelledBefore, 30_000);
+      const firstCancelMs = Date.now() - firstEnd!;
+      totals.slowestFirstCancelMs = Math.max(totals.slowestFirstCancelMs, firstCancelMs);
+      if (!cancel.met) problems.push(`nothing of ${options.noun} ${first}-${first + wave.length - 1} was cancelled within 30 s of their end`);
+      else if (options.firstCancelLimitMs !== undefined && firstCancelMs > options.firstCancelLimitMs) {
+        problems.push(`the first request of ${options.noun} ${first}-${first + wave.length - 1} was cancelled ${firstCancelMs} ms after ` +
+          `their end (limit ${options.firstCancelLimitMs} ms): their teardown waited before cancelling`);
       }
     } finally {
       for (const c of wave) c.end();
@@ -97,6 +116,7 @@ export async function finishWaves(part: PartName, seed: number, started: number,
     }
     return finish(part, seed, started, totals.ended, totals.lost + end.lost, problems, {
       ...figures,
+      slowestFirstCancelMs: totals.slowestFirstCancelMs,
       messagesCalledBack: end.stats.callbacksRun - before.callbacksRun,
       cancelledInKernel: end.stats.irpsCancelledTotal - before.irpsCancelledTotal,
       parallel: options.parallel,

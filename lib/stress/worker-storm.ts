@@ -1,9 +1,9 @@
 // Part 4: the worker-termination storm. Workers, a few at a time, each load the addon in their own
 // environment, leave `requests` sends in flight (held in the kernel) and are terminated. The
-// addon's environment teardown must cancel them and wait for their completions, promptly (a
-// teardown that sits out the addon's drain budget instead has stopped cancelling: the system
-// would still cancel a dead thread's IRPs, hiding it); each round must come back to the holder's
-// baseline, and this thread's own engine must be untouched.
+// addon's environment teardown must cancel them at once and wait for their completions (one that
+// sits out the addon's 5 s drain budget first has stopped cancelling: the system would still
+// cancel a dead thread's IRPs at its exit, hiding it, so the storm times the first cancel); each
+// round must come back to the holder's baseline, and this thread's own engine must be untouched.
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { engineState } from '../contract';
@@ -18,14 +18,14 @@ export interface WorkerStormOptions {
   requests: number;
   /** Workers alive at once (default 4). */
   parallel?: number;
-  /** Longest a terminate() may take to end its worker (default 4500 ms: under the addon's 5 s drain budget). */
-  terminateLimitMs?: number;
+  /** Longest from a wave's first terminate() to the driver's first cancel (default 4500 ms: a teardown that
+      waits out the addon's 5 s drain budget first can never get under it; a loaded machine's cancels do). */
+  firstCancelLimitMs?: number;
 }
 
 export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartResult> {
   const started = Date.now();
   const problems: string[] = [];
-  const terminateLimitMs = options.terminateLimitMs ?? 4500;
   let slowestTerminateMs = 0;
   const startWorker = (): StormChild => {
     const worker = new Worker(path.join(__dirname, 'worker-child.js'), { workerData: { requests: options.requests } });
@@ -46,13 +46,11 @@ export async function runWorkerStorm(options: WorkerStormOptions): Promise<PartR
   const waves: WaveOptions = {
     children: options.workers, requests: options.requests, parallel: Math.max(1, Math.min(options.parallel ?? 4, 16)),
     random: new Random(options.seed), noun: 'workers', start: startWorker,
+    firstCancelLimitMs: options.firstCancelLimitMs ?? 4500,
   };
   const holder = await openHolder(waves.parallel);
   const engineBefore = engineState().inFlight;
   const totals = await runWaves(holder, waves, problems);
-  if (slowestTerminateMs > terminateLimitMs) {
-    problems.push(`a terminated worker took ${slowestTerminateMs} ms to end (limit ${terminateLimitMs} ms): its teardown waited instead of cancelling`);
-  }
   const engineDrift = engineState().inFlight - engineBefore;
   if (engineDrift !== 0) problems.push(`this thread's engine has ${engineDrift} more requests in flight than before the storm`);
   return await finishWaves('worker', options.seed, started, holder, waves, totals, problems, {
