@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { openDevice } from '../dist/index.js';
 import { defaultSoakLimits, judgeSoak, partSeed, runStress, type SoakSample } from '../dist/stress/index.js';
 import { checkDriverEnd } from '../dist/stress/part.js';
-import { parseStressArgs, parseDuration, run } from '../dist/cli/stress.js';
+import { parseStressArgs, parseDuration } from '../dist/cli/stress.js';
+import { runCli } from '../dist/cli/index.js';
 import { expectIdle } from './helpers';
 
 function series(durationS: number, rss: (t: number) => number, options: { heap?: (t: number) => number; extra?: (t: number) => number } = {}): SoakSample[] {
@@ -106,7 +107,7 @@ describe('seeds and the command line', () => {
     it(`refuses ${what} with a usage error and exit code 2`, async () => {
       let err = '';
       let out = '';
-      const code = await run(args, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } });
+      const code = await runCli(['stress', ...args], { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) }, env: {} });
       expect(code).toBe(2);
       expect(err).toMatch(message);
       expect(out).toBe('');

@@ -1,10 +1,10 @@
-// The CLI's `stress` command: parses its arguments, runs the campaign (lib/stress) and prints the
-// table. Exit code 0 only when nothing was lost; 1 when something was; 2 for a usage error.
+// `miracast-hil stress`: parses its arguments, runs the campaign (lib/stress) and prints the
+// table. Exit code 0 only when nothing was lost; 1 when something was; 2 when it could not run
+// (bad usage: the dispatcher prints it).
 import { runStress, partNames, type PartName, type StressOptions } from '../stress';
+import { ExitCode, UsageError, writeJson, writeLine, type CliCommand, type CliIo } from './command';
 
-export const name = 'stress';
-export const summary = 'run the seeded stress campaign against the loaded driver; exit 0 only when nothing was lost';
-export const usage = `usage: miracast-hil stress [options]
+const usage = `usage: miracast-hil stress [options]
   --seed N            replay a run (default: a fresh seed, printed at the start and in the table)
   --only LIST         parts to run, comma-separated: ${partNames.join(',')} (default: all)
   --duration TIME     the soak's length: 90s, 10m, 1h (default 2m; 20s with --slice)
@@ -17,14 +17,11 @@ export const usage = `usage: miracast-hil stress [options]
   --workers N         worker-termination storm: workers (default 100)
   --stops N           unload storm: driver stops (default 100; Wine lane only)
   --out DIR           where stress-results.json, stress-soak.json and stress-soak.svg go (default ./build)
-  --client PATH       the raw C client (default: the package's build/driver/mhclient.exe)`;
+  --client PATH       the raw C client (default: the package's build/driver/mhclient.exe)
+  --json              the report as JSON on stdout instead of the table
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
-
-class UsageError extends Error {}
+Run it with node --expose-gc so the soak also judges the heap after a full GC. The unload storm
+runs on the Wine lane only. Exit code: 0 nothing lost, 1 something lost or broken, 2 could not run.`;
 
 /** '90s', '10m', '1h', '500ms', or a bare number of seconds, in milliseconds. */
 export function parseDuration(text: string): number {
@@ -44,8 +41,8 @@ function count(flag: string, text: string | undefined, min: number, max: number)
 }
 
 /** The campaign's options from command-line arguments (throws UsageError on anything unknown). */
-export function parseStressArgs(args: readonly string[]): StressOptions & { help?: boolean } {
-  const options: StressOptions & { help?: boolean } = {};
+export function parseStressArgs(args: readonly string[]): StressOptions & { help?: boolean; json?: boolean } {
+  const options: StressOptions & { help?: boolean; json?: boolean } = {};
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     const value = (): string => {
@@ -54,6 +51,7 @@ export function parseStressArgs(args: readonly string[]): StressOptions & { help
     };
     switch (flag) {
       case '--help': case '-h': options.help = true; break;
+      case '--json': options.json = true; break;
       case '--seed': options.seed = count(flag, value(), 0, 0xffffffff); break;
       case '--only': {
         const parts = value().split(',').map((p) => p.trim()).filter(Boolean);
@@ -79,20 +77,20 @@ export function parseStressArgs(args: readonly string[]): StressOptions & { help
   return options;
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  let options: ReturnType<typeof parseStressArgs>;
-  try {
-    options = parseStressArgs(args);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`miracast-hil stress: ${error.message}\n${usage}\n`);
-    return 2;
-  }
-  if (options.help) {
-    io.stdout.write(`${summary}\n${usage}\n`);
-    return 0;
-  }
-  const report = await runStress({ ...options, log: (line) => io.stdout.write(`${line}\n`) });
-  io.stdout.write(`\n${report.table}\n`);
-  return report.ok ? 0 : 1;
-}
+export const stress: CliCommand = {
+  name: 'stress',
+  summary: 'the seeded stress campaign (fuzz, abort, kill, worker, unload, soak); 0 only when nothing was lost',
+  usage,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const { help, json, ...options } = parseStressArgs(args);
+    if (help) {
+      writeLine(io, usage);
+      return ExitCode.OK;
+    }
+    // Progress is for people (stderr); the table or the JSON is the result (stdout).
+    const report = await runStress({ ...options, log: (line) => io.stderr.write(`${line}\n`) });
+    if (json) writeJson(io, { seed: report.seed, ok: report.ok, parts: report.parts });
+    else writeLine(io, `\n${report.table}`);
+    return report.ok ? ExitCode.OK : ExitCode.FAILED;
+  },
+};

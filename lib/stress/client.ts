@@ -3,10 +3,11 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../binding';
 
 /** Where the build puts the client: build/driver/mhclient.exe under the package root. */
 export function defaultClientPath(): string {
-  return path.resolve(__dirname, '..', '..', 'build', 'driver', 'mhclient.exe');
+  return path.join(packageRoot, 'build', 'driver', 'mhclient.exe');
 }
 
 export interface ClientRun {
