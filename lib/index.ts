@@ -13,3 +13,4 @@ export {
   type DriverInfo, type DriverStats, type MiracastCaps, type MiniportState, type ResponderOptions, type SendMessageResult,
 } from './types';
 export { contract, engineState } from './contract';
+export { runStress, stressScales, type StressOptions, type StressReport, type StressScale, type PartName, type PartResult } from './stress';
