@@ -20,3 +20,4 @@ export {
   chunkTypeNames, type Chunk, type ChunkRead, type ChunkReport, type ChunkMisreport, type ReadChunksOptions,
   type ReportChunksOptions,
 } from './chunks';
+export { runStress, stressScales, type StressOptions, type StressReport, type StressScale, type PartName, type PartResult } from './stress';

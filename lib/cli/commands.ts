@@ -9,6 +9,7 @@ import { stats } from './stats';
 import { trace } from './trace';
 import { send } from './send';
 import { fault } from './fault';
+import { stress } from './stress';
 
 export const commands: readonly CliCommand[] = [
   doctor,
@@ -18,5 +19,6 @@ export const commands: readonly CliCommand[] = [
   trace,
   send,
   fault,
-  // conformance (lib/cli/conformance.ts) and stress (lib/cli/stress.ts) join here.
+  stress,
+  // conformance (lib/cli/conformance.ts) joins here.
 ];
