@@ -12,3 +12,9 @@ export {
   type DriverInfo, type DriverStats, type MiracastCaps, type MiniportState, type ResponderOptions, type SendMessageResult,
 } from './types';
 export { contract, engineState } from './contract';
+export {
+  openUmdHost, UmdHost, UmdError, umdRules, umdRule, mergeTimeline, umdTraceNames, WfdSink, miracastStatusNames,
+  type OpenUmdHostOptions, type StartOptions, type UmdSession, type SessionInfo, type WfdConnectionStats, type DataRateStats,
+  type DataRateEvent, type UmdStatistic, type SessionStatusReport, type UmdHostState, type UmdErrorCode, type UmdRule,
+  type UmdFinding, type UmdTraceEvent, type UmdTraceRead, type TimelineEntry, type WfdSinkOptions, type RtspRequest,
+} from './umd';

@@ -4,6 +4,7 @@
 #include "addon_data.h"
 #include "constants.h"
 #include "device.h"
+#include "umd/umd_binding.h"
 
 namespace mh {
 namespace {
@@ -28,6 +29,7 @@ static Napi::Object InitMiracastHil(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(new AddonData());
   exports.Set("Device", Device::Define(env));
   exports.Set("constants", MakeConstants(env));
+  exports.Set("UmdHost", umd::DefineUmdHost(env));
   exports.Set("engineState", Napi::Function::New(env, EngineState, "engineState"));
   return exports;
 }
