@@ -1,7 +1,8 @@
 // Shared by the UMD host's test files: where the sample UMD and its broken variants are built,
 // and the host's idle check beside the driver's.
 import * as path from 'node:path';
-import { root } from './helpers';
+import type { DriverStats, MiracastDevice } from '../dist/index.js';
+import { expectIdle, resetDriver, root, waitFor } from './helpers';
 
 /** The sample UMD and its broken variants (driver/umd/CMakeLists.txt builds mh_umd_<name>.dll). */
 export type UmdVariant =
@@ -9,3 +10,13 @@ export type UmdVariant =
   | 'monitor_in_start' | 'ignores_reset';
 
 export const umdDll = (variant: UmdVariant): string => path.join(root, 'build', 'umd', `mh_umd_${variant}.dll`);
+
+/**
+ * After a host closed: the driver is idle and the host's handle is really gone (the idle check
+ * alone would accept a leaked handle with its own file context), leaving only `watch`'s.
+ */
+export async function expectHostGone(watch: MiracastDevice): Promise<DriverStats> {
+  await resetDriver(watch);
+  await expectIdle(watch);
+  return waitFor(() => watch.stats(), (s) => s.handlesOpen === 1 && s.agentAttached === 0, 10_000, 'the host\'s handle to close');
+}

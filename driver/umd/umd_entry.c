@@ -80,13 +80,21 @@ static NTSTATUS NTAPI UmdCreateMiracastContext(HANDLE Device, MIRACAST_CALLBACKS
     ctx->Cb = *Callbacks;
     ctx->Rtsp = INVALID_SOCKET;
     ctx->StopEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (ctx->StopEvent == NULL) {
+    ctx->Announcing = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (ctx->StopEvent == NULL || ctx->Announcing == NULL) {
+        if (ctx->StopEvent != NULL) {
+            CloseHandle(ctx->StopEvent);
+        }
+        if (ctx->Announcing != NULL) {
+            CloseHandle(ctx->Announcing);
+        }
         HeapFree(GetProcessHeap(), 0, ctx);
         return UMD_STATUS_NO_MEMORY;
     }
     status = UmdIoControl(ctx, MP_CMD_ECHO, "hello", 5);
     if (status < 0) {
         CloseHandle(ctx->StopEvent);
+        CloseHandle(ctx->Announcing);
         HeapFree(GetProcessHeap(), 0, ctx);
         return status;
     }
@@ -122,6 +130,7 @@ static VOID NTAPI UmdDestroyMiracastContext(PVOID Context)
         return;
     }
     CloseHandle(ctx->StopEvent);
+    CloseHandle(ctx->Announcing);
     HeapFree(GetProcessHeap(), 0, ctx);
 }
 

@@ -79,6 +79,7 @@ typedef struct _UMD_CONTEXT {
     BOOL DataRateRegistered;
     HANDLE StopEvent;                 /* manual reset: the session's threads end */
     HANDLE Worker;                    /* monitor announcement, RTSP watch */
+    HANDLE Announcing;                /* auto reset: the worker is about to announce the monitor */
     HANDLE Readers[2];                /* chunk readers (two only in the CONCURRENT_CHUNKS variant) */
     volatile LONG Messages;           /* HandleKernelModeMessage calls */
     volatile LONG DataRateNotifications;

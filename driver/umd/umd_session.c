@@ -47,6 +47,7 @@ static DWORD WINAPI UmdWorker(LPVOID Parameter)
 #endif
 #if !MH_UMD_IS(MONITOR_IN_START)
     if (ctx->MonitorConnected) {
+        SetEvent(ctx->Announcing);
         (void)UmdIoControl(ctx, MP_CMD_MONITOR_ARRIVE, NULL, 0);
     }
 #endif
@@ -98,6 +99,14 @@ NTSTATUS NTAPI UmdStartMiracastSession(PVOID Context, SOCKET Rtsp, MIRACAST_WFD_
         UmdStopMiracastSession(ctx);
         return UMD_STATUS_NO_MEMORY;
     }
+#if !MH_UMD_IS(MONITOR_IN_START)
+    /* Let the worker reach the OS with its announcement before Start returns: the OS holds a
+       MiracastIoControl from any other thread until Start has returned, so the arrival still
+       follows Start, and every run exercises that hold. */
+    if (ctx->MonitorConnected && WaitForSingleObject(ctx->Announcing, 1000) == WAIT_OBJECT_0) {
+        WaitForSingleObject(ctx->StopEvent, 20);
+    }
+#endif
     return STATUS_SUCCESS;
 }
 

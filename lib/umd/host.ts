@@ -343,6 +343,25 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
     this.#sink = undefined;
   }
 
+  /**
+   * The test miniport's encoder (its test hooks; IOCTL_MH_REPORT_CHUNKS): `frames` frames of
+   * FRAME_START, COLOR_CONVERT_COMPLETE and `slicesPerFrame` ENCODE_COMPLETE chunks (the last one
+   * part 0), reported as its ISR and DPC would, for the UMD to read with GetNextChunkData. Rejects
+   * with ERR_UMD_KERNEL (STATUS_INVALID_DEVICE_REQUEST) on a harness without the chunk path.
+   */
+  async reportChunks(options: { frames: number; slicesPerFrame?: number; privateDataSize?: number; misreport?: 'wrongTarget' | 'oversize' | 'noDpc' }):
+      Promise<{ reported: number; queued: number; firstError: number }> {
+    const opts = checkOptions(options, 'options');
+    const frames = checkInteger(opts.frames, 'options.frames', 1, 1000);
+    const slices = checkInteger(opts.slicesPerFrame, 'options.slicesPerFrame', 1, 64, 2);
+    const size = checkInteger(opts.privateDataSize, 'options.privateDataSize', 0, 4096, 16);
+    const misreports = { wrongTarget: 1, oversize: 2, noDpc: 3 } as const;
+    if (opts.misreport !== undefined && !(opts.misreport in misreports)) throw new RangeError('options.misreport is not a misreport kind');
+    const result = await this.#run('reportChunks', 'reportChunks', [frames, slices, size, opts.misreport ? misreports[opts.misreport] : 0]);
+    if (result.status !== 0) throw UmdHost.#failure(result.status === NtStatus.STATUS_INVALID_DEVICE_STATE ? 'ERR_UMD_STATE' : 'ERR_UMD_KERNEL', result, 'reportChunks');
+    return { reported: result.reported as number, queued: result.queued as number, firstError: result.firstError as number };
+  }
+
   // ------------------------------------------------------------------ scripted OS values and faults
 
   /** The MIRACAST_DATARATE_STATS the next notifications carry (default: from the start stats). */

@@ -99,8 +99,8 @@ function kernelName(event: TraceEvent): string {
 
 /**
  * Both halves on one time line: the kernel trace (device.trace()) and the UMD host's
- * (host.trace()), which share the clock. `unit100ns` is UmdHost.clock.unit100ns (10000 under
- * Wine, whose clock ticks in milliseconds: events within one tick keep each half's own order).
+ * (host.trace()), which share the clock (interrupt time). `unit100ns` is UmdHost.clock.unit100ns.
+ * Events with the same time stamp keep each half's own order.
  */
 export function mergeTimeline(kernel: readonly TraceEvent[], umd: readonly UmdTraceEvent[], unit100ns: number): TimelineEntry[] {
   const entries: TimelineEntry[] = [

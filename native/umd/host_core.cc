@@ -120,7 +120,11 @@ void HostCore::ControlLoop() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       changed_.wait(lock, [this] { return quit_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;   // quit, and nothing left to do
+      if (tasks_.empty()) {        // quit, and nothing left to do
+        controlDone_ = true;
+        changed_.notify_all();
+        return;
+      }
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
@@ -139,6 +143,8 @@ void HostCore::RunTask(const Task& task, HostEvent& done) {
     status = TaskCreate(done);
   } else if (task.name == "start") {
     status = TaskStart(task.args, done);
+  } else if (task.name == "reportChunks") {
+    status = TaskReportChunks(task.args, done);
   } else if (task.name == "stop") {
     status = TaskStop(done);
   } else if (task.name == "destroy" || task.name == "teardown" || task.name == "close") {
@@ -174,9 +180,7 @@ void HostCore::Shutdown(uint32_t waitMs) {
     changed_.notify_all();
     // The close task runs the OS's teardown; a UMD call that never returns must not hang the
     // process: past waitMs the host gives up on its threads.
-    bool finished = changed_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] {
-      return tasks_.empty() && (state_ == SessionState::Unloaded || state_ == SessionState::Loaded || wedged_);
-    });
+    bool finished = changed_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return controlDone_; });
     if (!finished) wedged_ = true;
   }
   if (wedged_) {

@@ -12,7 +12,8 @@
 //     order: load, create (agent attach, kernel CreateContext, UMD Create), start (accept the
 //     sink, UMD Start, kernel session start), stop (kernel session stop, UMD Stop), destroy (UMD
 //     Destroy under the 3 s watchdog, kernel DestroyContext, agent detach, thread check, unload)
-//     and the teardown a ReportSessionStatus asks for. So Create/Start/Stop/Destroy are mutually
+//     and the teardown a ReportSessionStatus asks for; also the test miniport's chunk producer
+//     (reportChunks), which needs the context's owner handle. So Create/Start/Stop/Destroy are mutually
 //     exclusive and the "Start thread" and "Stop thread" of the documentation are this thread.
 //   - The receiver thread (per session, started by create, joined by destroy) keeps two
 //     AGENT_RECEIVE requests pending on the host's handle and hands each message to the pool.
@@ -138,6 +139,7 @@ class HostCore {
   LONG TaskCreate(HostEvent& done);
   LONG TaskStart(const std::vector<uint64_t>& args, HostEvent& done);
   LONG TaskStop(HostEvent& done);
+  LONG TaskReportChunks(const std::vector<uint64_t>& args, HostEvent& done);
   LONG TaskDestroy(HostEvent& done);
   void Unload(HostEvent& done);
   void SetState(SessionState state);
@@ -195,6 +197,7 @@ class HostCore {
   // The control thread's queue.
   std::deque<Task> tasks_;
   bool quit_ = false;
+  bool controlDone_ = false;           // the control thread ran its last task and returns
   std::thread control_;
 
   // The session's threads.

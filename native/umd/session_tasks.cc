@@ -271,16 +271,34 @@ LONG HostCore::TaskStart(const std::vector<uint64_t>& args, HostEvent& done) {
     Finding(kRuleMonitorAfterStart, "the miniport indicated the monitor's arrival while StartMiracastSession ran "
                                     "(a MiracastIoControl from the Start thread)");
   }
-  // Messages the kernel held while Start ran are delivered now.
-  MH_SESSION_IN session{kernelContext_, MH_SESSION_START, 0};
-  LONG started = kernel_.Call(IOCTL_MH_SESSION, &session, sizeof(session), nullptr, 0);
-  trace_.Record(kTraceHostSession, kPhaseInfo, started, MH_SESSION_START);
+  // Started: other threads' MiracastIoControl calls go on, and the pool may enter the UMD...
   {
     std::lock_guard<std::mutex> lock(mutex_);
     gateOpen_ = true;
   }
   SetState(SessionState::Started);
+  // ...so the messages the kernel held while Start ran are delivered now.
+  MH_SESSION_IN session{kernelContext_, MH_SESSION_START, 0};
+  LONG started = kernel_.Call(IOCTL_MH_SESSION, &session, sizeof(session), nullptr, 0);
+  trace_.Record(kTraceHostSession, kPhaseInfo, started, MH_SESSION_START);
   return started;
+}
+
+// ------------------------------------------------------------------ the miniport's encoder
+
+// args: Frames, SlicesPerFrame, PrivateDataSize, Misreport (MH_CHUNK_REPORT_IN). The test
+// miniport reports the chunks through DxgkCbNotifyInterrupt and DxgkCbNotifyDpc, as its ISR and
+// DPC would; the UMD reads them with GetNextChunkData.
+LONG HostCore::TaskReportChunks(const std::vector<uint64_t>& args, HostEvent& done) {
+  if (kernelContext_ == 0 || args.size() < 4) return kStatusInvalidDeviceState;
+  MH_CHUNK_REPORT_IN in{kernelContext_, static_cast<ULONG>(args[0]), static_cast<ULONG>(args[1]),
+                        static_cast<ULONG>(args[2]), static_cast<ULONG>(args[3])};
+  MH_CHUNK_REPORT_OUT out{};
+  LONG status = kernel_.Call(IOCTL_MH_REPORT_CHUNKS, &in, sizeof(in), &out, sizeof(out));
+  done.numbers.push_back({"reported", out.Reported});
+  done.numbers.push_back({"queued", out.Queued});
+  done.numbers.push_back({"firstError", static_cast<double>(static_cast<uint32_t>(out.FirstError))});
+  return status;
 }
 
 // ------------------------------------------------------------------ stop

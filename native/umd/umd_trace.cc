@@ -6,51 +6,33 @@ namespace mh::umd {
 namespace {
 
 using QueryInterruptTimeFn = void(WINAPI*)(PULONGLONG);
-using GetTickCountFn = ULONG(WINAPI*)(void);
 
-struct Clock {
-  QueryInterruptTimeFn interruptTime = nullptr;
-  GetTickCountFn tickCount = nullptr;
-  bool wine = false;
-  Clock() {
-    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    wine = ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
-    if (wine) {
-      tickCount = reinterpret_cast<GetTickCountFn>(reinterpret_cast<void*>(GetProcAddress(ntdll, "NtGetTickCount")));
-    } else {
-      HMODULE kernelbase = GetModuleHandleW(L"kernelbase.dll");
-      if (kernelbase != nullptr) {
-        interruptTime = reinterpret_cast<QueryInterruptTimeFn>(reinterpret_cast<void*>(GetProcAddress(kernelbase, "QueryInterruptTime")));
-      }
-    }
-  }
-};
-
-const Clock& TheClock() {
-  static const Clock clock;
-  return clock;
+// QueryInterruptTime (Windows 10) reads what KeQueryInterruptTime returns; where it is missing,
+// QueryUnbiasedInterruptTime is the same clock less sleep time.
+QueryInterruptTimeFn InterruptTimeSource() {
+  static const QueryInterruptTimeFn source = [] {
+    HMODULE kernelbase = GetModuleHandleW(L"kernelbase.dll");
+    return kernelbase == nullptr ? nullptr
+        : reinterpret_cast<QueryInterruptTimeFn>(reinterpret_cast<void*>(GetProcAddress(kernelbase, "QueryInterruptTime")));
+  }();
+  return source;
 }
 
 }  // namespace
 
 uint64_t InterruptTime() {
-  const Clock& clock = TheClock();
-  if (clock.wine) {
-    // What Wine's KeQueryInterruptTime returns (KeQueryTickCount: NtGetTickCount).
-    return clock.tickCount != nullptr ? clock.tickCount() : GetTickCount64();
-  }
   ULONGLONG value = 0;
-  if (clock.interruptTime != nullptr) {
-    clock.interruptTime(&value);
+  if (QueryInterruptTimeFn source = InterruptTimeSource()) {
+    source(&value);
   } else {
     QueryUnbiasedInterruptTime(&value);
   }
   return value;
 }
 
-uint32_t ClockUnit100ns() { return TheClock().wine ? 10000u : 1u; }
+uint32_t ClockUnit100ns() { return 1; }
 
-const char* ClockSource() { return TheClock().wine ? "NtGetTickCount (Wine's KeQueryInterruptTime)" : "QueryInterruptTime"; }
+const char* ClockSource() { return InterruptTimeSource() ? "QueryInterruptTime" : "QueryUnbiasedInterruptTime"; }
 
 void UmdTrace::Record(uint32_t id, uint32_t phase, int32_t status, uint64_t arg0, uint64_t arg1) {
   TraceRecord record{0, InterruptTime(), id, phase, GetCurrentThreadId(), status, arg0, arg1};

@@ -3,10 +3,9 @@
 // 13100-13104, MiracastUmdDriverCb* 13150-13154; lib/umd/trace.ts holds the names), plus the
 // host's own milestones (ids below 13000, named there too).
 //
-// Time stamps use the kernel trace's clock so the two merge: the interrupt time in 100 ns units
-// on Windows (QueryInterruptTime reads what KeQueryInterruptTime returns). Wine's
-// KeQueryInterruptTime returns NtGetTickCount() (milliseconds), so under Wine the host stamps with
-// NtGetTickCount too and reports the unit (ClockUnit100ns: 10000).
+// Time stamps use the kernel trace's clock so the two merge: the interrupt time in 100 ns units,
+// which the driver stamps with KeQueryInterruptTime. Under Wine 8 both are the same monotonic
+// clock too (test/umd-host.test.ts checks that the kernel's events fall inside the host's span).
 //
 // Thread safety: Record is called from any thread (one mutex); Read from the JavaScript thread.
 #pragma once
@@ -43,7 +42,7 @@ struct TraceRecord {
 };
 
 uint64_t InterruptTime();
-uint32_t ClockUnit100ns();          // 1 on Windows, 10000 under Wine
+uint32_t ClockUnit100ns();          // the unit of both traces, in 100 ns (1)
 const char* ClockSource();
 
 class UmdTrace {
