@@ -7,7 +7,8 @@ import { expectIdle, resetDriver, root, waitFor } from './helpers';
 /** The sample UMD and its broken variants (driver/umd/CMakeLists.txt builds mh_umd_<name>.dll). */
 export type UmdVariant =
   | 'sample' | 'slow_destroy' | 'thread_left' | 'closes_rtsp' | 'concurrent_chunks' | 'datarate_wrong_thread'
-  | 'monitor_in_start' | 'ignores_reset';
+  | 'monitor_in_start' | 'ignores_reset' | 'session_info_garbage' | 'overlong_reply' | 'callback_after_destroy'
+  | 'pins_itself' | 'short_interface';
 
 export const umdDll = (variant: UmdVariant): string => path.join(root, 'build', 'umd', `mh_umd_${variant}.dll`);
 

@@ -34,6 +34,26 @@ static DWORD WINAPI UmdLingeringThread(LPVOID Parameter)
 }
 #endif
 
+#if MH_UMD_IS(CALLBACK_AFTER_DESTROY)
+/* The broken variant keeps the OS's handle and a callback beyond the context's life and uses
+   them while it is unloaded (DLL_PROCESS_DETACH), after DestroyMiracastContext. */
+static HANDLE g_Device;
+static PFN_REPORT_STATISTIC g_ReportStatistic;
+
+BOOL WINAPI DllMain(HINSTANCE Instance, DWORD Reason, LPVOID Reserved)
+{
+    (void)Instance;
+    if (Reason == DLL_PROCESS_DETACH && Reserved == NULL && g_ReportStatistic != NULL) {
+        MIRACAST_STATISTIC_DATA stat;
+        memset(&stat, 0, sizeof(stat));
+        stat.StatisticType = MIRACAST_STATISTIC_TYPE_EVENT;
+        stat.ProtocolEvent.Event = MIRACAST_PROTOCOL_EVENT_MONITOR_DEPART;
+        g_ReportStatistic(g_Device, &stat);
+    }
+    return TRUE;
+}
+#endif
+
 /*++
 Routine Description:
     Sends one of the test miniport's private requests (an MP_IOCTL_HEADER and data) through the
@@ -107,6 +127,16 @@ static NTSTATUS NTAPI UmdCreateMiracastContext(HANDLE Device, MIRACAST_CALLBACKS
         }
     }
 #endif
+#if MH_UMD_IS(CALLBACK_AFTER_DESTROY)
+    g_Device = Device;
+    g_ReportStatistic = Callbacks->ReportStatistic;
+#endif
+#if MH_UMD_IS(PINS_ITSELF)
+    {
+        HMODULE self;   /* broken: a reference nobody releases keeps the DLL mapped after FreeLibrary */
+        GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, (LPCWSTR)(void *)UmdIoControl, &self);
+    }
+#endif
     *Context = ctx;
     return STATUS_SUCCESS;
 }
@@ -159,7 +189,7 @@ static NTSTATUS NTAPI UmdHandleKernelModeMessage(PVOID Context, UINT InSize, VOI
         written += copy;
     }
     if (BytesReturned != NULL) {
-        *BytesReturned = written;
+        *BytesReturned = MH_UMD_IS(OVERLONG_REPLY) ? OutSize + 8 : written;   /* broken: more than the buffer */
     }
     return STATUS_SUCCESS;
 }
@@ -177,7 +207,7 @@ __declspec(dllexport) NTSTATUS NTAPI QueryMiracastDriverInterface(UINT Version, 
         return UMD_STATUS_UNSUCCESSFUL;
     }
     memset(out, 0, Size);
-    out->Size = sizeof(*out);
+    out->Size = MH_UMD_IS(SHORT_INTERFACE) ? 40 : sizeof(*out);   /* broken: short of the five entry points */
     out->CreateMiracastContext = UmdCreateMiracastContext;
     out->DestroyMiracastContext = UmdDestroyMiracastContext;
     out->StartMiracastSession = UmdStartMiracastSession;

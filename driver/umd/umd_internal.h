@@ -46,6 +46,11 @@ Environment:
 #define MH_UMD_VARIANT_DATARATE_WRONG_THREAD 5  /* registers for data-rate notifications from its worker, ignores the failure */
 #define MH_UMD_VARIANT_MONITOR_IN_START      6  /* announces the monitor from inside StartMiracastSession */
 #define MH_UMD_VARIANT_IGNORES_RESET         7  /* keeps reading after STATUS_CONNECTION_RESET without asking for an I-frame */
+#define MH_UMD_VARIANT_SESSION_INFO_GARBAGE  8  /* StartMiracastSession leaves MIRACAST_SESSION_INFO.Reserved as it found it */
+#define MH_UMD_VARIANT_OVERLONG_REPLY        9  /* HandleKernelModeMessage reports more bytes than the output buffer holds */
+#define MH_UMD_VARIANT_CALLBACK_AFTER_DESTROY 10 /* calls ReportStatistic while it is unloaded, after Destroy */
+#define MH_UMD_VARIANT_PINS_ITSELF           11 /* takes a reference to its own module: it never unloads */
+#define MH_UMD_VARIANT_SHORT_INTERFACE       12 /* QueryMiracastDriverInterface reports a 40-byte interface */
 
 #ifndef MH_UMD_VARIANT
 #define MH_UMD_VARIANT MH_UMD_VARIANT_SAMPLE

@@ -69,7 +69,12 @@ NTSTATUS NTAPI UmdStartMiracastSession(PVOID Context, SOCKET Rtsp, MIRACAST_WFD_
     int readers = MH_UMD_IS(CONCURRENT_CHUNKS) ? 2 : 1;
     int i;
 
+#if MH_UMD_IS(SESSION_INFO_GARBAGE)
+    Info->MonitorConnected = 0;          /* broken: Reserved keeps whatever the OS passed */
+    Info->ReducedModeListDueToBandwidth = 0;
+#else
     Info->Value = 0;
+#endif
     if (Stats->CurrentBitRate < UMD_MIN_BITRATE) {
         return UMD_STATUS_DEVICE_INSUFFICIENT_RESOURCES;
     }

@@ -1,6 +1,7 @@
 // The UMD host's typed errors: an NtStatusError (status, statusName, operation) with a stable
 // `code` and a message that says what to do.
 import { NtStatusError } from '../errors';
+import type { UmdFinding } from './rules';
 
 export type UmdErrorCode =
   | 'ERR_UMD_LOAD'          // LoadLibrary failed (path, architecture, a missing import)
@@ -33,12 +34,16 @@ export class UmdError extends NtStatusError {
   readonly code: UmdErrorCode;
   /** The step of the operation that failed (agentAttach, kernelCreateContext, accept, ...). */
   readonly step?: string;
+  /** What the host found (a load that failed: why the interface was refused). */
+  readonly findings?: UmdFinding[];
 
-  constructor(code: UmdErrorCode, status: number, operation: string, options?: { step?: string; win32?: number; cause?: unknown }) {
+  constructor(code: UmdErrorCode, status: number, operation: string,
+              options?: { step?: string; win32?: number; cause?: unknown; findings?: UmdFinding[] }) {
     super(status, operation, options);
     this.name = 'UmdError';
     this.code = code;
     if (options?.step !== undefined) this.step = options.step;
+    if (options?.findings !== undefined) this.findings = options.findings;
     this.message += `${options?.step ? ` at ${options.step}` : ''}: ${hints[code]}`;
   }
 }

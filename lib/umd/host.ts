@@ -245,7 +245,9 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
     const code: UmdErrorCode = status === NtStatus.STATUS_DLL_NOT_FOUND ? 'ERR_UMD_LOAD'
       : status === NtStatus.STATUS_ENTRYPOINT_NOT_FOUND ? 'ERR_UMD_NO_EXPORT'
       : status === NtStatus.STATUS_INVALID_DEVICE_STATE ? 'ERR_UMD_STATE' : 'ERR_UMD_INTERFACE';
-    throw UmdHost.#failure(code, result, 'load');
+    throw new UmdError(code, status, 'load', {
+      win32: typeof result.win32 === 'number' ? result.win32 : undefined, findings: this.findings(),
+    });
   }
 
   /**
