@@ -214,6 +214,10 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
 
   // ------------------------------------------------------------------ tasks
 
+  #assertOpen(operation: string): void {
+    if (this.#closing) throw new UmdError('ERR_UMD_CLOSED', NtStatus.STATUS_CANCELLED, operation);
+  }
+
   /** Runs one control-thread task; tasks run in order, each under the call watchdog. */
   #run(operation: string, task: string, args: (string | number)[] = []): Promise<Record<string, number | string>> {
     if (this.#closing && task !== 'close') {
@@ -255,6 +259,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
    * harness's agent, sessions started by the host). Loads the DLL again after a destroy().
    */
   async create(): Promise<{ contextId: number; targetId: number }> {
+    this.#assertOpen('create');
     if (this.state === 'unloaded') await this.load();
     const result = await this.#run('create', 'create');
     const status = result.status as number;
@@ -276,6 +281,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
    * the host destroys the context, as the OS does, and this rejects with ERR_UMD_START.
    */
   async start(options?: StartOptions): Promise<UmdSession> {
+    this.#assertOpen('start');
     const opts = checkOptions(options, 'options');
     const stats = checkOptions(opts.stats, 'options.stats');
     const rate = (value: unknown, name: string, fallback: number) => checkInteger(value, name, 0, Number.MAX_SAFE_INTEGER, fallback);
@@ -303,7 +309,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
     if (status !== 0) {
       socket.destroy();
       this.#sink = undefined;
-      if (result.step !== undefined) this.#forgetContext();
+      if (result.step === 'StartMiracastSession') this.#forgetContext();   // the host destroyed it, as the OS does
       const code: UmdErrorCode = result.step === 'accept' ? 'ERR_UMD_ACCEPT'
         : result.step === 'StartMiracastSession' ? 'ERR_UMD_START'
         : status === NtStatus.STATUS_INVALID_DEVICE_STATE ? 'ERR_UMD_STATE' : 'ERR_UMD_KERNEL';
@@ -321,6 +327,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
 
   /** StopMiracastSession: the kernel session stops first (later messages are dropped), then the UMD's Stop; the host closes the RTSP socket. */
   async stop(): Promise<void> {
+    this.#assertOpen('stop');
     const result = await this.#run('stop', 'stop');
     if (result.status !== 0) throw UmdHost.#failure('ERR_UMD_STATE', result, 'stop');
   }
@@ -330,6 +337,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
    * watchdog), kernel DestroyContext, the thread check, and the unload.
    */
   async destroy(): Promise<{ destroyMs?: number; threadsLeft?: number }> {
+    this.#assertOpen('destroy');
     const result = await this.#run('destroy', 'destroy');
     this.#forgetContext();
     if (result.status !== 0 && result.status !== NtStatus.STATUS_INVALID_DEVICE_STATE) {
@@ -353,6 +361,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
    */
   async reportChunks(options: { frames: number; slicesPerFrame?: number; privateDataSize?: number; misreport?: 'wrongTarget' | 'oversize' | 'noDpc' }):
       Promise<{ reported: number; queued: number; firstError: number }> {
+    this.#assertOpen('reportChunks');
     const opts = checkOptions(options, 'options');
     const frames = checkInteger(opts.frames, 'options.frames', 1, 1000);
     const slices = checkInteger(opts.slicesPerFrame, 'options.slicesPerFrame', 1, 64, 2);
@@ -368,6 +377,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
 
   /** The MIRACAST_DATARATE_STATS the next notifications carry (default: from the start stats). */
   setDataRate(stats: DataRateStats): void {
+    this.#assertOpen('setDataRate');
     const s = checkOptions(stats, 'stats');
     const field = (name: keyof DataRateStats) => checkInteger(s[name], `stats.${name}`, 0, Number.MAX_SAFE_INTEGER, 0);
     this.#native.setDataRate({
@@ -379,6 +389,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
 
   /** The OS side misbehaving on purpose: the next `count` GetNextChunkData calls return STATUS_CONNECTION_RESET, as after a chunk-pool overflow. */
   injectChunkReset(count = 1): void {
+    this.#assertOpen('injectChunkReset');
     this.#native.injectChunkResets(checkInteger(count, 'count', 1, 1000));
   }
 
