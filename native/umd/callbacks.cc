@@ -70,20 +70,22 @@ void HostCore::CbReportSessionStatus(MIRACAST_STATUS reason, NTSTATUS status) {
   NoteCaller();
   trace_.Record(kTraceCbSessionStatus, kPhaseStart, status, reason);
   sessionStatusReports_++;
-  HostEvent event{"sessionStatus"};
-  event.numbers.push_back({"reason", static_cast<double>(static_cast<uint32_t>(reason))});
-  event.numbers.push_back({"status", static_cast<double>(static_cast<uint32_t>(status))});
-  Event(std::move(event));
   // "The operating system always destroys the session when an error is reported": Stop, then
   // Destroy, on the control thread, after whatever it is doing.
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!teardownQueued_ && (state_ == SessionState::StartPending || state_ == SessionState::Started)) {
-      teardownQueued_ = true;
+      teardownQueued_ = queued = true;
       tasks_.push_back(Task{0, "teardown", {}, {}});
     }
   }
   changed_.notify_all();
+  HostEvent event{"sessionStatus"};
+  event.numbers.push_back({"reason", static_cast<double>(static_cast<uint32_t>(reason))});
+  event.numbers.push_back({"status", static_cast<double>(static_cast<uint32_t>(status))});
+  event.numbers.push_back({"teardown", queued ? 1 : 0});   // JavaScript stays alive until it is done
+  Event(std::move(event));
   trace_.Record(kTraceCbSessionStatus, kPhaseStop);
 }
 

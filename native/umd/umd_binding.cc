@@ -30,6 +30,7 @@ struct JsSide {
   std::map<uint32_t, Napi::Promise::Deferred> tasks;
   std::shared_ptr<EventQueue> queue;
   bool refed = false;
+  bool teardown = false;   // a teardown the driver asked for is under way
   bool disposed = false;
 };
 
@@ -41,7 +42,7 @@ Napi::Object ToObject(Napi::Env env, const HostEvent& event) {
 }
 
 void UpdateRef(Napi::Env env, JsSide* side) {
-  bool want = !side->tasks.empty() && !side->disposed;
+  bool want = (!side->tasks.empty() || side->teardown) && !side->disposed;
   if (want != side->refed) {
     side->refed = want;
     if (want) side->queue->tsfn.Ref(env); else side->queue->tsfn.Unref(env);
@@ -71,6 +72,11 @@ void CallJs(Napi::Env env, Napi::Function, JsSide* side, void*) {
         deferred.Resolve(ToObject(env, event));
       }
     } else if (!side->disposed && !side->onEvent.IsEmpty()) {
+      if (event.kind == "sessionStatus") {
+        for (const auto& [name, value] : event.numbers) if (name == "teardown" && value != 0) side->teardown = true;
+      } else if (event.kind == "teardown") {
+        side->teardown = false;
+      }
       try {
         side->onEvent.Call({Napi::String::New(env, event.kind), ToObject(env, event)});
       } catch (const Napi::Error& error) {
