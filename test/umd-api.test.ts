@@ -3,31 +3,16 @@
 // never returns is reported instead of hanging the test; the rule table and the native host
 // agree. Valid in both lanes.
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  NtStatus, NtStatusError, UmdError, openDevice, openUmdHost, umdRules, umdTraceNames,
-  type MiracastDevice, type UmdHost,
+  NtStatus, NtStatusError, UmdError, openDevice, umdRules, umdTraceNames,
+  type UmdHost,
 } from '../dist/index.js';
 import { root } from './helpers';
-import { expectHostGone, umdDll } from './umd-helpers';
+import { useUmdHosts, umdDll } from './umd-helpers';
 
-let watch: MiracastDevice;
+const hosts = useUmdHosts();
 let host: UmdHost | undefined;
-
-beforeAll(async () => {
-  watch = await openDevice();
-});
-afterAll(async () => {
-  await watch.close();
-});
-afterEach(async () => {
-  try {
-    await host?.close();
-  } finally {
-    host = undefined;
-    await expectHostGone(watch);
-  }
-});
 
 describe('opening a host', () => {
   it.each([
@@ -40,24 +25,24 @@ describe('opening a host', () => {
     ['a string interval', { dll: 'x.dll', dataRateIntervalMs: '1000' }, TypeError],
     ['a call timeout below 100 ms', { dll: 'x.dll', callTimeoutMs: 5 }, RangeError],
   ])('%s: %o is refused with %o', async (_name, options, type) => {
-    await expect(openUmdHost(options as never)).rejects.toBeInstanceOf(type);
+    await expect(hosts.open(options as never)).rejects.toBeInstanceOf(type);
   });
 
   it('a DLL that does not exist: ERR_UMD_LOAD with STATUS_DLL_NOT_FOUND and the Win32 error', async () => {
-    const error = await openUmdHost({ dll: path.join(root, 'build', 'umd', 'no-such-driver.dll') }).catch((e: unknown) => e);
+    const error = await hosts.open({ dll: path.join(root, 'build', 'umd', 'no-such-driver.dll') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UmdError);
     expect(error).toBeInstanceOf(NtStatusError);
     expect(error).toMatchObject({ code: 'ERR_UMD_LOAD', status: NtStatus.STATUS_DLL_NOT_FOUND, statusName: 'STATUS_DLL_NOT_FOUND', operation: 'load', win32: 126 });
   });
 
   it('a DLL without QueryMiracastDriverInterface: ERR_UMD_NO_EXPORT, as the OS fails the device', async () => {
-    const error = await openUmdHost({ dll: 'ws2_32.dll' }).catch((e: unknown) => e);
+    const error = await hosts.open({ dll: 'ws2_32.dll' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_UMD_NO_EXPORT', status: NtStatus.STATUS_ENTRYPOINT_NOT_FOUND });
     expect((error as UmdError).findings!.map((f) => f.ruleId)).toEqual(['umd.load.export']);
   });
 
   it('a short MIRACAST_DRIVER_INTERFACE: ERR_UMD_INTERFACE, with the finding', async () => {
-    const error = await openUmdHost({ dll: umdDll('short_interface') }).catch((e: unknown) => e);
+    const error = await hosts.open({ dll: umdDll('short_interface') }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_UMD_INTERFACE', status: NtStatus.STATUS_INVALID_PARAMETER });
     expect((error as UmdError).findings!.map((f) => f.ruleId)).toEqual(['umd.load.interface']);
     expect((error as UmdError).message).toMatch(/load failed: STATUS_INVALID_PARAMETER .*findings/);
@@ -67,10 +52,10 @@ describe('opening a host', () => {
     const other = await openDevice();
     try {
       const agent = await other.attachAgent(() => ({}));
-      host = await openUmdHost({ dll: umdDll('sample') });
+      host = await hosts.open({ dll: umdDll('sample') });
       await expect(host.start()).rejects.toMatchObject({ code: 'ERR_UMD_AGENT', status: NtStatus.STATUS_ALREADY_REGISTERED, step: 'agentAttach' });
       expect(host.state).toBe('loaded');
-      expect((await watch.stats()).hostContexts).toBe(0);
+      expect((await hosts.watch.stats()).hostContexts).toBe(0);
       await agent.detach();
       // Once the agent is gone the same host runs a session.
       await host.start();
@@ -83,7 +68,7 @@ describe('opening a host', () => {
 
 describe('a host in use', () => {
   it('refuses bad arguments before anything reaches the driver, and calls out of order', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     const h = host;
     expect(() => h.setDataRate(null as never)).toThrow(TypeError);
     expect(() => h.setDataRate({ encoderBitRate: -1 } as never)).toThrow(RangeError);
@@ -103,7 +88,7 @@ describe('a host in use', () => {
   });
 
   it('a sink that never connects: ERR_UMD_ACCEPT (STATUS_IO_TIMEOUT), and the context stays usable', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     const h = host;
     await expect(h.start({ sink: (socket) => socket.destroy(), acceptTimeoutMs: 300 }))
       .rejects.toMatchObject({ code: 'ERR_UMD_ACCEPT', status: NtStatus.STATUS_IO_TIMEOUT, step: 'accept' });
@@ -115,7 +100,7 @@ describe('a host in use', () => {
   });
 
   it('a driver call that never returns in time is reported (umd.calls.return), not a hang of the test', async () => {
-    host = await openUmdHost({ dll: umdDll('slow_destroy'), callTimeoutMs: 1000 });
+    host = await hosts.open({ dll: umdDll('slow_destroy'), callTimeoutMs: 1000 });
     await host.start();
     const error = await host.destroy().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_UMD_HANG', status: NtStatus.STATUS_IO_TIMEOUT, operation: 'destroy' });
@@ -126,7 +111,7 @@ describe('a host in use', () => {
   });
 
   it('after close every operation rejects with ERR_UMD_CLOSED', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     await host.close();
     await expect(host.start()).rejects.toMatchObject({ code: 'ERR_UMD_CLOSED' });
     expect(() => host!.injectChunkReset()).toThrow(UmdError);

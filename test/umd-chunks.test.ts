@@ -5,33 +5,18 @@
 // These need the harness driver's chunk path. A driver without it answers REPORT_CHUNKS and
 // READ_CHUNKS with STATUS_INVALID_DEVICE_REQUEST; then every test here is skipped and says why
 // (the host's own chunk rules are still checked in umd-variants.test.ts). Valid in both lanes.
-import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { NtStatus, openDevice, openUmdHost, type MiracastDevice, type UmdHost, type UmdStatistic } from '../dist/index.js';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { NtStatus, type UmdHost, type UmdStatistic } from '../dist/index.js';
 import { waitFor } from './helpers';
-import { expectHostGone, umdDll, type UmdVariant } from './umd-helpers';
+import { useUmdHosts, umdDll, type UmdVariant } from './umd-helpers';
 
-let watch: MiracastDevice;
+const hosts = useUmdHosts();
 let host: UmdHost | undefined;
 let statistics: UmdStatistic[];
 
-beforeAll(async () => {
-  watch = await openDevice();
-});
-afterAll(async () => {
-  await watch.close();
-});
-afterEach(async () => {
-  try {
-    await host?.close();
-  } finally {
-    host = undefined;
-    await expectHostGone(watch);
-  }
-});
-
 /** Starts a session; skips the test (saying why) when the harness has no chunk path. */
 async function session(context: TestContext, variant: UmdVariant, frames: number, slicesPerFrame: number): Promise<UmdHost> {
-  host = await openUmdHost({ dll: umdDll(variant) });
+  host = await hosts.open({ dll: umdDll(variant) });
   statistics = [];
   host.on('statistic', (s: UmdStatistic) => statistics.push(s));
   await host.start();

@@ -2,38 +2,24 @@
 // CreateContext, the UMD's Create and Start with a scripted sink on a real loopback socket,
 // messages both ways through the real kernel driver, data-rate notifications, Stop, Destroy,
 // kernel DestroyContext, unload. Valid in both lanes (the sample needs only Winsock and the harness).
-import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
 import {
-  NtStatus, contract, openDevice, openUmdHost, umdTraceNames, UmdError, mergeTimeline,
-  type MiracastDevice, type UmdHost, type UmdTraceEvent,
+  NtStatus, contract, umdTraceNames, UmdError, mergeTimeline,
+  type UmdHost, type UmdTraceEvent,
 } from '../dist/index.js';
-import { waitFor } from './helpers';
-import { expectHostGone, umdDll } from './umd-helpers';
+import { fixture, waitFor } from './helpers';
+import { useUmdHosts, umdDll } from './umd-helpers';
 
-let watch: MiracastDevice;
+const hosts = useUmdHosts();
 let host: UmdHost | undefined;
-
-beforeAll(async () => {
-  watch = await openDevice();
-});
-afterAll(async () => {
-  await watch.close();
-});
-afterEach(async () => {
-  try {
-    await host?.close();
-  } finally {
-    host = undefined;
-    await expectHostGone(watch);
-  }
-});
 
 const named = (events: UmdTraceEvent[], name: string, phase?: string) =>
   events.filter((e) => e.name === `MiracastUmdDriver${name}` && (phase === undefined || e.phase === phase));
 
 describe('a whole session with the sample UMD', () => {
   it('runs Create, Start, messages, Stop and Destroy in the OS order, with nothing found and nothing left', async () => {
-    host = await openUmdHost({ dll: umdDll('sample'), dataRateIntervalMs: 100 });
+    host = await hosts.open({ dll: umdDll('sample'), dataRateIntervalMs: 100 });
     const states: string[] = [];
     host.on('state', (state: string) => states.push(state));
     host.setDataRate({
@@ -88,7 +74,7 @@ describe('a whole session with the sample UMD', () => {
   });
 
   it('holds MiracastIoControl from other threads until Start returns, and takes it from the Start thread', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     await host.start();
     await waitFor(async () => named(host!.trace().events, 'CbMiracastIoControl', 'stop').length, (n) => n >= 2, 5000, 'the announcement');
     await host.destroy();
@@ -102,10 +88,10 @@ describe('a whole session with the sample UMD', () => {
   });
 
   it('holds messages sent before Start returns and delivers them after; drops those sent after Stop', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     await host.create();
     const early = host.context!.sendMessage(Buffer.from('early'), { outputSize: 32 });
-    await waitFor(() => watch.stats(), (s) => s.messagesHeld === 1, 5000, 'the held message');
+    await waitFor(() => hosts.watch.stats(), (s) => s.messagesHeld === 1, 5000, 'the held message');
     expect(host.counters().messagesHandled).toBe(0);
     await host.start();
     expect((await early).output.toString()).toBe('umd:early');
@@ -118,7 +104,7 @@ describe('a whole session with the sample UMD', () => {
   });
 
   it('a low bit rate: Start fails with STATUS_DEVICE_INSUFFICIENT_RESOURCES and the host destroys the context', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     const error = await host.start({ stats: { currentBitRate: 500_000 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UmdError);
     expect(error).toMatchObject({ code: 'ERR_UMD_START', status: NtStatus.STATUS_DEVICE_INSUFFICIENT_RESOURCES, step: 'StartMiracastSession' });
@@ -132,19 +118,19 @@ describe('a whole session with the sample UMD', () => {
   });
 
   it('a sink without a monitor: MonitorConnected clear, and no arrival announced', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
-    const mark = await watch.traceMark();
+    host = await hosts.open({ dll: umdDll('sample') });
+    const mark = await hosts.watch.traceMark();
     const session = await host.start({ sink: { edid: null } });
     expect(session.sessionInfo.monitorConnected).toBe(false);
     await host.context!.sendMessage(Buffer.from('settle'), { outputSize: 16 });
     const contextId = session.contextId;
     await host.destroy();
-    const arrivals = (await watch.trace({ since: mark })).events.filter((e) => e.kind === 'hpd' && e.connected && e.contextId === contextId);
+    const arrivals = (await hosts.watch.trace({ since: mark })).events.filter((e) => e.kind === 'hpd' && e.connected && e.contextId === contextId);
     expect(arrivals).toHaveLength(0);
   });
 
   it('a session status report tears the session down: Stop, then Destroy, as the OS does', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     const session = await host.start();
     const reported = new Promise((resolve) => host!.once('sessionStatus', resolve));
     const torn = new Promise((resolve) => host!.once('teardown', resolve));
@@ -161,12 +147,12 @@ describe('a whole session with the sample UMD', () => {
   });
 
   it('the UMD trace merges with the kernel trace on one clock', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
-    const mark = await watch.traceMark();
+    host = await hosts.open({ dll: umdDll('sample') });
+    const mark = await hosts.watch.traceMark();
     await host.start();
     await host.context!.sendMessage(Buffer.from('merge'), { outputSize: 16 });
     await host.destroy();
-    const kernel = (await watch.trace({ since: mark })).events;
+    const kernel = (await hosts.watch.trace({ since: mark })).events;
 
 
     const timeline = mergeTimeline(kernel, host.trace().events, host.clock.unit100ns);
@@ -181,5 +167,21 @@ describe('a whole session with the sample UMD', () => {
       expect(e.time).toBeGreaterThanOrEqual(Math.min(...umdTimes) - 20 * (10_000 / host.clock.unit100ns));
       expect(e.time).toBeLessThanOrEqual(Math.max(...umdTimes) + 20 * (10_000 / host.clock.unit100ns));
     }
+  });
+});
+
+describe('the host at environment teardown', () => {
+  it('a worker terminated with a live session: the cleanup hook stops, destroys and unloads; nothing is left', async () => {
+    const worker = new Worker(fixture('umd-worker.mjs'), { workerData: { dll: umdDll('sample') } });
+    const exit = new Promise<number>((resolve) => worker.once('exit', resolve));
+    const message = await new Promise<{ contextId: number; reply: string; state: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(message).toMatchObject({ reply: 'umd:from a worker', state: 'started' });
+    expect((await hosts.watch.stats()).hostContexts).toBe(1);
+    await worker.terminate();
+    await exit;
+    // afterEach: the kernel context destroyed, the agent detached, the host's handle closed.
   });
 });

@@ -1,28 +1,13 @@
 // The sample UMD's broken variants: each is flagged by the host for its own rule and nothing
 // else, the sample for nothing; after each, no thread, handle or kernel allocation is left.
 // Valid in both lanes. (Chunk-path versions of the chunk rules are in umd-chunks.test.ts.)
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NtStatus, openDevice, openUmdHost, type MiracastDevice, type UmdHost } from '../dist/index.js';
+import { describe, expect, it } from 'vitest';
+import { NtStatus, type UmdHost } from '../dist/index.js';
 import { waitFor } from './helpers';
-import { expectHostGone, umdDll, type UmdVariant } from './umd-helpers';
+import { useUmdHosts, umdDll, type UmdVariant } from './umd-helpers';
 
-let watch: MiracastDevice;
+const hosts = useUmdHosts();
 let host: UmdHost | undefined;
-
-beforeAll(async () => {
-  watch = await openDevice();
-});
-afterAll(async () => {
-  await watch.close();
-});
-afterEach(async () => {
-  try {
-    await host?.close();
-  } finally {
-    host = undefined;
-    await expectHostGone(watch);
-  }
-});
 
 interface Case {
   variant: UmdVariant;
@@ -49,7 +34,7 @@ const cases: Case[] = [
 
 describe('each broken variant is flagged for its own rule', () => {
   it.each(cases)('$variant: flagged for [$rules]', async ({ variant, rules, during }) => {
-    host = await openUmdHost({ dll: umdDll(variant) });
+    host = await hosts.open({ dll: umdDll(variant) });
     await host.start();
     await during?.(host);
     // Let the session run until what each driver does in it has happened: the sample's and every
@@ -81,7 +66,7 @@ describe('each broken variant is flagged for its own rule', () => {
 
 describe('what the sample does where a variant breaks a rule', () => {
   it('asks for a new I-frame (a MiracastIoControl) after STATUS_CONNECTION_RESET, before reading again', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     await host.start();
     const mark = host.traceMark();
     host.injectChunkReset(1);
@@ -98,7 +83,7 @@ describe('what the sample does where a variant breaks a rule', () => {
   });
 
   it('registers for data-rate notifications on the Start thread, unregisters on the Stop thread', async () => {
-    host = await openUmdHost({ dll: umdDll('sample') });
+    host = await hosts.open({ dll: umdDll('sample') });
     await host.start();
     await host.destroy();
     const events = host.trace().events;
