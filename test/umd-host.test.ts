@@ -8,7 +8,7 @@ import {
   NtStatus, contract, umdTraceNames, UmdError, mergeTimeline,
   type UmdHost, type UmdTraceEvent,
 } from '../dist/index.js';
-import { fixture, waitFor } from './helpers';
+import { fixture, run, waitFor } from './helpers';
 import { useUmdHosts, umdDll } from './umd-helpers';
 
 const hosts = useUmdHosts();
@@ -183,5 +183,12 @@ describe('the host at environment teardown', () => {
     await worker.terminate();
     await exit;
     // afterEach: the kernel context destroyed, the agent detached, the host's handle closed.
+  });
+});
+
+describe('the host keeps its process alive while it works', () => {
+  it('a teardown the driver asked for completes even when nothing else holds the process', async () => {
+    const { code, stdout, stderr } = await run(process.execPath, [fixture('umd-teardown-process.mjs'), umdDll('sample')], { timeoutMs: 60_000 });
+    expect({ code, stdout: stdout.trim() }, stderr).toEqual({ code: 0, stdout: 'torn down: unloaded' });
   });
 });
