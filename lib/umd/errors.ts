@@ -31,7 +31,7 @@ const hints: Record<UmdErrorCode, string> = {
 };
 
 export class UmdError extends NtStatusError {
-  readonly code: UmdErrorCode;
+  override readonly code: UmdErrorCode;
   /** The step of the operation that failed (agentAttach, kernelCreateContext, accept, ...). */
   readonly step?: string;
   /** What the host found (a load that failed: why the interface was refused). */

@@ -14,8 +14,8 @@ import { native, type NativeUmdHost } from '../binding';
 import { MiracastDevice, type OpenDeviceOptions } from '../device';
 import { MiracastContext } from '../context';
 import { NtStatus, ntStatusName } from '../ntstatus';
-import { NtStatusError } from '../errors';
-import { checkInteger, checkOptions } from '../validate';
+import { ContractVersionError, NtStatusError } from '../errors';
+import { checkInteger, checkOptions, invalidArgType, invalidArgValue } from '../validate';
 import { UmdError, type UmdErrorCode } from './errors';
 import { umdRule, type UmdFinding } from './rules';
 import { decodeUmdTrace, type UmdTraceRead } from './trace';
@@ -123,11 +123,11 @@ const statisticTypes: UmdStatisticType[] = ['chunkProcessingComplete', 'chunkSen
  */
 export async function openUmdHost(options: OpenUmdHostOptions): Promise<UmdHost> {
   const opts = checkOptions(options, 'options');
-  if (typeof opts.dll !== 'string' || opts.dll.length === 0) throw new TypeError('options.dll must be a non-empty string');
+  if (typeof opts.dll !== 'string' || opts.dll.length === 0) throw invalidArgType('options.dll must be a non-empty string');
   let path: OpenDeviceOptions['path'];
   if (opts.device instanceof MiracastDevice) path = opts.device.path;
   else if (opts.device === undefined || typeof opts.device === 'string') path = opts.device;
-  else throw new TypeError('options.device must be a path or a MiracastDevice');
+  else throw invalidArgType('options.device must be a path or a MiracastDevice');
   const threads = checkInteger(opts.threads, 'options.threads', 1, 64, 4);
   const dataRateIntervalMs = checkInteger(opts.dataRateIntervalMs, 'options.dataRateIntervalMs', 10, 60_000, 1000);
   const callTimeoutMs = checkInteger(opts.callTimeoutMs, 'options.callTimeoutMs', 100, 600_000, 20_000);
@@ -148,7 +148,7 @@ export async function openUmdHost(options: OpenUmdHostOptions): Promise<UmdHost>
   try {
     const info = await device.info();
     if (info.contractVersion >>> 16 !== addon.constants.contractVersion >>> 16) {
-      throw new Error(`the driver speaks contract ${info.contractVersion >>> 16}, this library ${addon.constants.contractVersion >>> 16}`);
+      throw new ContractVersionError(info.contractVersion, addon.constants.contractVersion);
     }
     host = new UmdHost(device, handle, opts.dll, { threads, dataRateIntervalMs, callTimeoutMs, threadGraceMs });
     await host.load();
@@ -290,7 +290,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
     const remote = rate(stats.remoteMaxBitRate, 'options.stats.remoteMaxBitRate', 54_000_000);
     const acceptTimeoutMs = checkInteger(opts.acceptTimeoutMs, 'options.acceptTimeoutMs', 1, 600_000, 10_000);
     if (opts.sink !== undefined && typeof opts.sink !== 'function' && (opts.sink === null || typeof opts.sink !== 'object')) {
-      throw new TypeError('options.sink must be a function or WfdSinkOptions');
+      throw invalidArgType('options.sink must be a function or WfdSinkOptions');
     }
     if (this.state === 'unloaded' || this.state === 'loaded') await this.create();
     if (this.state !== 'created') {
@@ -367,7 +367,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
     const slices = checkInteger(opts.slicesPerFrame, 'options.slicesPerFrame', 1, 64, 2);
     const size = checkInteger(opts.privateDataSize, 'options.privateDataSize', 0, 4096, 16);
     const misreports = { wrongTarget: 1, oversize: 2, noDpc: 3 } as const;
-    if (opts.misreport !== undefined && !(opts.misreport in misreports)) throw new RangeError('options.misreport is not a misreport kind');
+    if (opts.misreport !== undefined && !(opts.misreport in misreports)) throw invalidArgValue('options.misreport is not a misreport kind', 'RangeError');
     const result = await this.#run('reportChunks', 'reportChunks', [frames, slices, size, opts.misreport ? misreports[opts.misreport] : 0]);
     if (result.status !== 0) throw UmdHost.#failure(result.status === NtStatus.STATUS_INVALID_DEVICE_STATE ? 'ERR_UMD_STATE' : 'ERR_UMD_KERNEL', result, 'reportChunks');
     return { reported: result.reported as number, queued: result.queued as number, firstError: result.firstError as number };
