@@ -241,6 +241,7 @@ NTSTATUS HostCore::CbGetNextChunkData(UINT timeoutMs, UINT eventCount, HANDLE* e
   }
   bool issued = kernel_.Begin(read, IOCTL_MH_READ_CHUNKS, &in, sizeof(in), out.data(), static_cast<uint32_t>(out.size()));
   LONG firedEvent = -1;
+  bool badEvent = false;
   if (issued) {
     // The kernel waits for chunks and the timeout; the additional events are waited for here,
     // together with the request.
@@ -251,6 +252,7 @@ NTSTATUS HostCore::CbGetNextChunkData(UINT timeoutMs, UINT eventCount, HANDLE* e
       firedEvent = static_cast<LONG>(which - WAIT_OBJECT_0 - 1);
       kernel_.Cancel(read);
     } else if (which == WAIT_FAILED) {
+      badEvent = true;   // an additional event that is not a waitable handle
       kernel_.Cancel(read);
     }
   }
@@ -267,6 +269,10 @@ NTSTATUS HostCore::CbGetNextChunkData(UINT timeoutMs, UINT eventCount, HANDLE* e
   if (firedEvent >= 0 && !(answered && result.Status == 0 && result.BytesWritten != 0)) {
     *size = 0;
     return finish(kStatusWait0 + firedEvent, 0);
+  }
+  if (badEvent && !(answered && result.Status == 0 && result.BytesWritten != 0)) {
+    *size = 0;
+    return finish(kStatusInvalidHandle, 0);
   }
   if (!answered) {
     *size = 0;

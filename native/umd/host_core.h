@@ -179,7 +179,7 @@ class HostCore {
   std::wstring modulePath_;
   MIRACAST_DRIVER_INTERFACE interface_{};
   PVOID umdContext_ = nullptr;
-  uint64_t kernelContext_ = 0;
+  std::atomic<uint64_t> kernelContext_{0};   // read by the callbacks on the UMD's threads
   bool agentAttached_ = false;
 
   // State, the gate and the thread roles: guarded by mutex_.
