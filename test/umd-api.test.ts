@@ -106,7 +106,8 @@ describe('a host in use', () => {
     expect(error).toMatchObject({ code: 'ERR_UMD_HANG', status: NtStatus.STATUS_IO_TIMEOUT, operation: 'destroy' });
     expect(host.wedged).toBe(true);
     expect(host.findings().map((f) => f.ruleId)).toContain('umd.calls.return');
-    // The late Destroy still ends the kernel side (close waits for it); the DLL stays loaded.
+    // The late Destroy still ends the kernel side, and once it has returned the host unloads and
+    // closes as usual (afterEach: nothing left).
     await host.close();
   });
 

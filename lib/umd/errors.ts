@@ -26,7 +26,7 @@ const hints: Record<UmdErrorCode, string> = {
   ERR_UMD_START: 'the driver refused the session (a low CurrentBitRate gives STATUS_DEVICE_INSUFFICIENT_RESOURCES); the context was destroyed',
   ERR_UMD_ACCEPT: 'connect the sink to the listener before Start (start() does this)',
   ERR_UMD_STATE: 'call create, start, stop and destroy in that order',
-  ERR_UMD_HANG: 'the call was reported (rule umd.calls.return); the host keeps the DLL loaded',
+  ERR_UMD_HANG: 'the call was reported (rule umd.calls.return); nothing is unloaded while it is inside the driver',
   ERR_UMD_CLOSED: 'open a new host',
 };
 

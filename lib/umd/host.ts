@@ -207,7 +207,7 @@ export class UmdHost extends EventEmitter implements AsyncDisposable {
     return this.#sink;
   }
 
-  /** True once a call into the driver did not return in time: the DLL stays loaded. */
+  /** True once a call into the driver did not return in time (reported as umd.calls.return). */
   get wedged(): boolean {
     return this.#native.wedged;
   }

@@ -90,7 +90,7 @@ void HostCore::Finding(const char* rule, const std::string& evidence) {
 void HostCore::ReportHang(const std::string& operation, uint32_t ms) {
   wedged_ = true;
   Finding(kRuleCallReturns, operation + " did not return within " + std::to_string(ms) +
-                                " ms; the host stays loaded (no unload under a running call)");
+                                " ms; nothing is unloaded while it is still inside the driver");
 }
 
 void HostCore::SetDataRate(const MIRACAST_DATARATE_STATS* stats) {
@@ -181,9 +181,13 @@ void HostCore::Shutdown(uint32_t waitMs) {
     // The close task runs the OS's teardown; a UMD call that never returns must not hang the
     // process: past waitMs the host gives up on its threads.
     bool finished = changed_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return controlDone_; });
-    if (!finished) wedged_ = true;
+    if (!finished) {
+      wedged_ = true;
+      abandoned_ = true;
+    }
   }
-  if (wedged_) {
+  if (abandoned_) {
+    // A thread is inside the DLL for good: leave every host thread (and the handle they use).
     control_.detach();
     if (receiver_.joinable()) receiver_.detach();
     for (auto& thread : pool_) if (thread.joinable()) thread.detach();
@@ -195,7 +199,7 @@ void HostCore::Shutdown(uint32_t waitMs) {
     closesocket(listener_);
     listener_ = INVALID_SOCKET;
   }
-  if (!wedged_) {
+  if (!abandoned_) {
     kernel_.Close();
     if (wsaStarted_) WSACleanup();
     wsaStarted_ = false;
@@ -229,6 +233,7 @@ bool HostCore::CloseGateAndDrain(const char* forWhat) {
   }
   lock.unlock();
   wedged_ = true;
+  stuckInside_ = true;
   Finding(kRuleCallReturns, std::string("HandleKernelModeMessage or the data-rate callback was still running ") +
                                 std::to_string(options_.threadGraceMs) + " ms after " + forWhat + " was due");
   return false;

@@ -33,9 +33,11 @@
 //     function, a bounded batch per turn.
 //   - Shutdown (JavaScript close, or the environment's cleanup hook at env teardown and worker
 //     exit) destroys a live session on the control thread, waits for it (bounded), joins every
-//     host thread and closes the handle. A UMD call that never returned leaves the host wedged:
-//     its threads are detached, the DLL stays loaded (unloading it under a running thread would
-//     crash the process) and a finding says so.
+//     host thread and closes the handle. A UMD call past the watchdog is reported (a finding;
+//     `wedged`). A host thread that never leaves the DLL abandons the host: its threads are
+//     detached, the DLL stays loaded and the core, its handle included, is never freed (freeing or
+//     unloading under a running thread would crash the process). A call that returns late
+//     abandons nothing.
 #pragma once
 
 #include "miracast_umd_ddi.h"
@@ -99,7 +101,10 @@ class HostCore {
   void InjectChunkResets(uint32_t count) { injectedResets_ += count; }
   void ReportHang(const std::string& operation, uint32_t ms);
   void Shutdown(uint32_t waitMs);
+  // A call into the DLL did not return in time (reported; it may have returned since).
   bool wedged() const { return wedged_; }
+  // Host threads were left running inside the DLL: the core must not be freed.
+  bool abandoned() const { return abandoned_; }
   void StaleCallback(const char* name);
   SessionState state();
   std::vector<TraceRecord> ReadTrace(uint64_t since, uint32_t max, uint64_t* next, uint64_t* lost) {
@@ -192,6 +197,8 @@ class HostCore {
   std::set<DWORD> hostTids_;
   std::set<DWORD> callbackTids_;       // threads (not the host's) that called a callback
   std::atomic<bool> wedged_{false};
+  std::atomic<bool> stuckInside_{false};   // a pool or data-rate thread never left the DLL
+  std::atomic<bool> abandoned_{false};
   bool teardownQueued_ = false;
 
   // The control thread's queue.

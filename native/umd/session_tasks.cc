@@ -383,8 +383,8 @@ LONG HostCore::TaskDestroy(HostEvent& done) {
 
 void HostCore::Unload(HostEvent& done) {
   if (module_ == nullptr) return;
-  if (wedged_) {
-    done.strings.push_back({"unload", "skipped: a call into the driver never returned"});
+  if (stuckInside_) {
+    done.strings.push_back({"unload", "skipped: a host thread is still inside the driver"});
     return;
   }
   std::set<DWORD> callers, host;

@@ -34,9 +34,15 @@ void HostCore::StopSessionThreads() {
     dataRateQuit_ = true;
   }
   changed_.notify_all();
-  for (auto& thread : pool_) thread.join();
+  // A thread that never left the DLL cannot be joined: it is left running, and so is the core.
+  if (stuckInside_) abandoned_ = true;
+  for (auto& thread : pool_) {
+    if (stuckInside_) thread.detach(); else thread.join();
+  }
   pool_.clear();
-  if (dataRateThread_.joinable()) dataRateThread_.join();
+  if (dataRateThread_.joinable()) {
+    if (stuckInside_) dataRateThread_.detach(); else dataRateThread_.join();
+  }
   if (receiverStop_ != nullptr) CloseHandle(receiverStop_);
   receiverStop_ = nullptr;
 }

@@ -191,7 +191,13 @@ class UmdHostWrap : public Napi::ObjectWrap<UmdHostWrap> {
   void Shutdown(const Napi::Env* env) {
     if (core_ == nullptr) return;
     core_->Shutdown(kTeardownWaitMs);
-    core_.reset();
+    if (core_->abandoned()) {
+      // A thread is still inside the DLL and will come back into the core: it is left alive
+      // (and the DLL loaded) rather than freed under that thread.
+      (void)core_.release();
+    } else {
+      core_.reset();
+    }
     CloseQueue();
     side_->disposed = true;
     if (env != nullptr) {
