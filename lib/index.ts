@@ -21,3 +21,9 @@ export {
   type ReportChunksOptions,
 } from './chunks';
 export { runStress, stressScales, type StressOptions, type StressReport, type StressScale, type PartName, type PartResult } from './stress';
+export {
+  openUmdHost, UmdHost, UmdError, umdRules, umdRule, mergeTimeline, umdTraceNames, WfdSink, miracastStatusNames,
+  type OpenUmdHostOptions, type StartOptions, type UmdSession, type SessionInfo, type WfdConnectionStats, type DataRateStats,
+  type DataRateEvent, type UmdStatistic, type SessionStatusReport, type UmdHostState, type UmdErrorCode, type UmdRule,
+  type UmdFinding, type UmdTraceEvent, type UmdTraceRead, type TimelineEntry, type WfdSinkOptions, type RtspRequest,
+} from './umd';
