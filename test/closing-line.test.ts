@@ -33,6 +33,11 @@ describe('the closing line, on crafted reports', () => {
         ...passingFile.assertionResults, { fullName: 'a breaks', title: 'a breaks', status: 'failed', failureMessages: ['expected 1'] }] }]),
       vitestExitCode: 1,
     }, '2 passed, 1 failed (1 failed test)'],
+    ['two failed tests, counted in the plural', {
+      vitest: report([{ ...passingFile, status: 'failed', assertionResults: [
+        { fullName: 'x', title: 'x', status: 'failed' }, { fullName: 'y', title: 'y', status: 'failed' }] }]),
+      vitestExitCode: 1,
+    }, '0 passed, 2 failed (2 failed tests)'],
     ['a skipped test', {
       vitest: report([{ ...passingFile, assertionResults: [...passingFile.assertionResults, { fullName: 's', title: 's', status: 'skipped' }] }]),
       vitestExitCode: 0,

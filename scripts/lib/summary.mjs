@@ -33,6 +33,13 @@ import { fileURLToPath } from 'node:url';
 
 const basename = (file) => String(file ?? '').split(/[\\/]/).pop();
 
+/** "3 failed tests", "2 files that failed to load": the plural of a kind, for counts above 1. */
+const plurals = {
+  'failed test': 'failed tests', 'file that failed to load': 'files that failed to load',
+  'file whose hooks failed': 'files whose hooks failed', incomplete: 'incomplete',
+};
+const counted = (count, kind) => `${count} ${count === 1 ? kind : plurals[kind] ?? `${kind}s`}`;
+
 /**
  * Counts one run. `vitest` is vitest's JSON report (undefined when missing or unreadable);
  * `vitestExitCode` its exit code (undefined when unknown); `sources` the other result files as
@@ -89,7 +96,7 @@ export function summarize({ vitest, vitestExitCode, sources = [] }) {
 
   const byKind = new Map();
   for (const failure of failures) byKind.set(failure.kind, (byKind.get(failure.kind) ?? 0) + 1);
-  const details = [...byKind].map(([kind, count]) => `${count} ${kind}`).join(', ');
+  const details = [...byKind].map(([kind, count]) => counted(count, kind)).join(', ');
   const failed = failures.length;
   const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${details ? ` (${details})` : ''}`;
   return { passed, failed, skipped, failures, line, exitCode: failed > 0 ? 1 : 0 };
