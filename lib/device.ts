@@ -4,6 +4,7 @@
 // as a RequestChannel (channel.ts).
 import { native, isNativeFailure, type NativeConstants, type NativeDevice } from './binding';
 import { ContractVersionError, DeviceClosedError, NtStatusError, abortError, abortReason, timeoutError } from './errors';
+import { DeviceOpenError } from './open-error';
 import { NtStatus } from './ntstatus';
 import {
   checkBoolean, checkBytes, checkInteger, checkOptions, checkStatus, invalidArgType, withArgumentCode,
@@ -42,7 +43,8 @@ export async function openDevice(options?: OpenDeviceOptions): Promise<MiracastD
   } catch (error) {
     const e = error as { ntstatus?: number; win32?: number };
     if (typeof e?.ntstatus === 'number') {
-      throw new NtStatusError(e.ntstatus, 'openDevice', { win32: e.win32, cause: error });
+      const { serviceName, devicePath: defaultPath } = addon.constants;
+      throw new DeviceOpenError(e.ntstatus, { win32: e.win32, path: devicePath, service: serviceName, defaultPath, cause: error });
     }
     throw error;
   }
