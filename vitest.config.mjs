@@ -2,6 +2,7 @@
 // the driver installed. Files run one after another, each in its own process: they share one
 // driver, whose single Miracast target and counters are global.
 import { defineConfig } from 'vitest/config';
+import { reporters } from './scripts/lib/vitest-reporters.mjs';
 
 export default defineConfig({
   test: {
@@ -15,6 +16,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The built package (dist/) is loaded by Node itself, as users load it.
     server: { deps: { external: [/[\\/]dist[\\/]/] } },
-    reporters: ['default', ['json', { outputFile: process.env.MIRACAST_HIL_REPORT ?? 'build/test-results.json' }]],
+    // JSON report (the closing line), errors outside tests, and JUnit when MIRACAST_HIL_JUNIT is set.
+    reporters: reporters(),
   },
 });

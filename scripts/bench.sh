@@ -5,17 +5,18 @@
 #      so it can run beside npm test), runs bench/run.mjs in the Windows Node, stops the lane
 #      (also on failure);
 #   3. prints the table (bench/report.mjs) from build/bench-results.json.
-# Exits 0 when every measurement ran, whether or not the aims were met.
+# Exits 0 when every measurement ran, whether or not the aims were met; a failed step (setup,
+# build, lane start) fails it and names the step.
 # Knobs (environment): BENCH_ROUNDS, BENCH_ECHO_CALLS, BENCH_SEND_COMPLETIONS, BENCH_LAG_COMPLETIONS;
 # BENCH_CPUS=LIST pins the whole lane (server, driver host, programs) to those CPUs (taskset -c):
 # on this 2-core VM a lane on one CPU gives steadier, different figures (no cross-CPU wake-ups).
 set -euo pipefail
 export MH_LANE_ID=bench
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+source "$MH_ROOT/scripts/lib/run-in-lane.sh"
 cd "$MH_ROOT"
 
-bash scripts/setup.sh
-bash scripts/build.sh
+mh_prepare
 
 results="$MH_BUILD/bench-results.json"
 rm -f "$results"
@@ -33,7 +34,7 @@ if [ -n "${BENCH_CPUS:-}" ]; then
 fi
 lane() { "${pin[@]}" bash scripts/wine-lane.sh "$@"; }
 trap 'lane stop' EXIT
-lane start
+mh_step "the lane start (see ${MH_LOGS#"$MH_ROOT"/}/lane-start.log)" lane start
 
 rc=0
 lane run "$MH_LOGS/bench.log" "$MH_NODE_EXE" bench/run.mjs || rc=$?

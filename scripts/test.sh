@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# npm test: installs what is missing, builds what is stale, starts the Wine lane (the driver
-# loaded as a kernel service), runs the vitest suite inside the Windows Node, stops the lane,
-# and ends with the plain line "N passed, N failed". Extra arguments go to vitest (a file filter).
+# npm test: installs what is missing, builds what is stale, runs the script checks (a failed step
+# fails the command: scripts/script-checks.sh), starts the Wine lane (the driver loaded as a
+# kernel service), runs the vitest suite inside the Windows Node, stops the lane, and ends with
+# the plain line "N passed, N failed" (scripts/lib/summary.mjs), whose count and the exit code
+# always agree. Extra arguments go to vitest (a file filter); the script checks then run only
+# with MH_SCRIPT_CHECKS=1. MIRACAST_HIL_JUNIT=FILE also writes JUnit XML for CI systems.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 source "$MH_ROOT/scripts/lib/run-in-lane.sh"
@@ -9,10 +12,27 @@ cd "$MH_ROOT"
 
 report_name="test-results${MH_LANE_ID:+-$MH_LANE_ID}.json"
 report="$MH_BUILD/$report_name"
+# Result files of every source the closing line counts (see scripts/lib/summary.mjs).
+results_name="results${MH_LANE_ID:+-$MH_LANE_ID}"
+results="$MH_BUILD/$results_name"
 rm -f "$report"
-rc=0
-MIRACAST_HIL_LANE=wine MIRACAST_HIL_REPORT="build/$report_name" \
-  mh_run_in_lane "$MH_LOGS/vitest.log" "$MH_NODE_EXE" node_modules/vitest/vitest.mjs run "$@" || rc=$?
+rm -rf "$results"
+mkdir -p "$results"
+
+# A failed step still ends with a closing line, the one CI reads.
+mh_step_failed() { printf '0 passed, 1 failed (step failed: %s)\n' "$1"; }
+
+mh_prepare
+
+if [ "${MH_SCRIPT_CHECKS:-}" = 1 ] || { [ $# -eq 0 ] && [ "${MH_SCRIPT_CHECKS:-}" != 0 ]; }; then
+  # Its failures are counted from its result file; a crash leaves that file saying so.
+  bash scripts/script-checks.sh "$results/script-checks.json" || mh_log "the script checks ended with status $?"
+fi
+
+status=0
+MIRACAST_HIL_LANE=wine MIRACAST_HIL_REPORT="build/$report_name" MIRACAST_HIL_RESULTS="build/$results_name" \
+  mh_in_lane "$MH_LOGS/vitest.log" "$MH_NODE_EXE" node_modules/vitest/vitest.mjs run "$@" || status=$?
 # The last line of the run: what CI reads.
-node scripts/lib/summary.mjs "$report" || rc=1
-exit "$rc"
+summary=0
+node scripts/lib/summary.mjs --vitest "$report" --exit-code "$status" --results "$results" || summary=$?
+exit "$summary"

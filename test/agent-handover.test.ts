@@ -4,7 +4,7 @@
 // Valid in both lanes.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, contract, type MiracastAgent, type MiracastContext, type MiracastDevice } from '../dist/index.js';
-import { useDevice, waitFor } from './helpers';
+import { settled, useDevice, waitFor } from './helpers';
 
 let device: MiracastDevice;
 let context: MiracastContext;
@@ -62,11 +62,11 @@ describe('after an agent stopped a session and went away', () => {
         return reply('C')(message);
       }, { manualSessions: true });
       const before = await device.stats();
-      const held = context.sendMessage(Buffer.from('4'), { outputSize: 8, timeoutMs: 10_000 });
+      const held = settled(context.sendMessage(Buffer.from('4'), { outputSize: 8, timeoutMs: 10_000 }));
       await waitFor(() => device.stats(), (s) => s.messagesHeld - before.messagesHeld === 1, 5000, 'the message held');
       expect(received).toEqual([]);
       await agent.startSession(context);
-      expect(await held).toEqual({ status: NtStatus.STATUS_SUCCESS, information: 3, output: Buffer.from('C:4') });
+      expect(await held).toEqual({ status: 'fulfilled', value: { status: NtStatus.STATUS_SUCCESS, information: 3, output: Buffer.from('C:4') } });
       expect(received).toEqual(['4']);
     } finally {
       await umd.close();

@@ -10,7 +10,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDevice, MiracastAgent, NtStatus, NtStatusError, contract, type MiracastContext, type MiracastDevice } from '../dist/index.js';
 import type { IssuedRequest, RequestChannel } from '../dist/channel.js';
-import { resetDriver, waitFor } from './helpers';
+import { resetDriver, settled, waitFor } from './helpers';
 
 let device: MiracastDevice;        // sends
 let umd: MiracastDevice;           // plays the UMD
@@ -142,7 +142,7 @@ describe('a record the driver refuses', () => {
     try {
       await device.injectFault({ kind: 'replyRefuse', status: NtStatus.STATUS_INVALID_BUFFER_SIZE, count: 1000 });
       const mark = await device.traceMark();
-      const pending = context.sendMessage(Buffer.from('x'), { outputSize: 4 });
+      const pending = settled(context.sendMessage(Buffer.from('x'), { outputSize: 4 }));
       // The reply and two error-status answers, each refused and reported; then the agent stops
       // trying (a retry loop would have refused hundreds by the time the stats round trip returns).
       await waitFor(async () => onError.mock.calls.length, (n) => n >= 3, 10_000, 'three refusals');
@@ -152,7 +152,7 @@ describe('a record the driver refuses', () => {
       expect(onError).toHaveBeenCalledTimes(3);
       expect(onError.mock.calls.map(([error]) => (error as NtStatusError).code)).toEqual(Array(3).fill('STATUS_INVALID_BUFFER_SIZE'));
       await agent.detach();
-      expect(await pending).toMatchObject({ status: contract.statuses.AGENT_GONE });
+      expect(await pending).toMatchObject({ status: 'fulfilled', value: { status: contract.statuses.AGENT_GONE } });
     } finally {
       await agent.detach();
     }

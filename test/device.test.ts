@@ -1,7 +1,7 @@
 // openDevice and the device-level operations. Valid in both lanes.
 import { describe, expect, it } from 'vitest';
 import { openDevice, NtStatusError, NtStatus, DeviceClosedError, contract, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, useDevice } from './helpers';
+import { expectIdle, useDevice, waitFor } from './helpers';
 
 let device: MiracastDevice;
 useDevice((d) => (device = d));
@@ -34,10 +34,13 @@ describe('openDevice', () => {
 });
 
 describe('device operations', () => {
-  it('echo returns its bytes through the control layer', async () => {
+  it('echo returns its bytes through the control layer, up to exactly the limit', async () => {
     const data = Buffer.from('miracast-hil echo');
     expect(await device.echo(data)).toEqual(data);
     expect(await device.echo(new Uint8Array(0))).toEqual(Buffer.alloc(0));
+    const largest = Buffer.alloc(contract.limits.maxEchoBytes, 0x3c);
+    largest.writeUInt32LE(0xc0ffee, largest.length - 4);
+    expect((await device.echo(largest)).equals(largest)).toBe(true);
     await expect(device.echo(Buffer.alloc(contract.limits.maxEchoBytes + 1))).rejects.toBeInstanceOf(RangeError);
     await expect(device.echo('text' as never)).rejects.toBeInstanceOf(TypeError);
   });
@@ -50,10 +53,18 @@ describe('device operations', () => {
     await expect(device.queryCaps({ capsSize: -1 })).rejects.toBeInstanceOf(RangeError);
   });
 
-  it('stats counts this handle', async () => {
-    const stats = await device.stats();
-    expect(stats.handlesOpen).toBeGreaterThanOrEqual(1);
-    expect(stats.fileContexts).toBe(stats.handlesOpen);
+  it('stats counts open handles', async () => {
+    const before = await device.stats();
+    const second = await openDevice();
+    try {
+      const during = await device.stats();
+      expect(during.handlesOpen - before.handlesOpen).toBe(1);
+      expect(during.fileContexts).toBe(during.handlesOpen);
+    } finally {
+      await second.close();
+    }
+    const after = await waitFor(() => device.stats(), (s) => s.handlesOpen === before.handlesOpen, 5000, 'the handle to close');
+    expect(after.fileContexts).toBe(before.fileContexts);
   });
 
   it.each([
@@ -68,9 +79,8 @@ describe('device operations', () => {
 
   it('configureMiniport refuses 0 targets and changes while a context is live', async () => {
     await expect(device.configureMiniport({ targetCount: 0 })).rejects.toBeInstanceOf(RangeError);
-    const context = await device.createContext();
+    await using _context = await device.createContext();
     await expect(device.configureMiniport({ targetCount: 2 })).rejects.toMatchObject({ status: NtStatus.STATUS_INVALID_DEVICE_STATE });
-    await context.destroy();
   });
 });
 

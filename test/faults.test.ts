@@ -2,8 +2,8 @@
 // callback, the callback before the send returns, concurrent and out-of-order callbacks, and each
 // send block freed exactly once (no bad callback, no block left). Valid in both lanes.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDevice, NtStatus, type MiniportState, type MiracastContext, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, resetDriver, sleep, traceKinds, waitFor } from './helpers';
+import { openDevice, NtStatus, contract, type MiniportState, type MiracastContext, type MiracastDevice } from '../dist/index.js';
+import { expectIdle, resetDriver, settled, traceKinds, waitFor, waitForTrace } from './helpers';
 
 let device: MiracastDevice;
 let context: MiracastContext;
@@ -89,12 +89,14 @@ describe('the callback', () => {
   });
 
   it('is delayed: a later message completes first', async () => {
-    await device.injectFault({ kind: 'callbackDelay', delayMs: 400, count: 1 });
+    await device.injectFault({ kind: 'callbackDelay', delayMs: 2000, count: 1 });
+    const mark = await device.traceMark();
     const order: string[] = [];
-    const slow = context.sendMessage(Buffer.from('slow')).then(() => order.push('slow'));
-    await sleep(20);
-    const fast = context.sendMessage(Buffer.from('fast')).then(() => order.push('fast'));
-    await Promise.all([slow, fast]);
+    const slow = settled(context.sendMessage(Buffer.from('slow')).then(() => order.push('slow')));
+    // The slow message's callback is on its delay before the fast one is sent.
+    await waitForTrace(device, mark, (e) => e.kind === 'fault' && e.fault === 'callbackDelay', 'the delay to be applied');
+    const fast = settled(context.sendMessage(Buffer.from('fast')).then(() => order.push('fast')));
+    expect((await Promise.all([slow, fast])).map((s) => s.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(order).toEqual(['fast', 'slow']);
   });
 
@@ -134,10 +136,14 @@ describe('scoping', () => {
     for (let i = 0; i < 3; i++) statuses.push((await context.sendMessage(Buffer.from('x'))).status);
     expect(statuses).toEqual([NtStatus.STATUS_TIMEOUT, NtStatus.STATUS_TIMEOUT, NtStatus.STATUS_SUCCESS]);
 
-    await device.injectFault({ kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, durationMs: 200 });
+    const durationMs = 1500;
+    const armedAt = Date.now();
+    await device.injectFault({ kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, durationMs });
     expect((await context.sendMessage(Buffer.from('x'))).status).toBe(NtStatus.STATUS_TIMEOUT);
-    await sleep(300);
-    expect((await context.sendMessage(Buffer.from('x'))).status).toBe(NtStatus.STATUS_SUCCESS);
+    await waitFor(async () => (await context.sendMessage(Buffer.from('x'))).status, (status) => status === NtStatus.STATUS_SUCCESS,
+      10_000, 'the fault to expire');
+    // It cannot have expired before its lifetime (a little slack for the two clocks).
+    expect(Date.now() - armedAt).toBeGreaterThanOrEqual(durationMs - 50);
 
     await device.injectFault({ kind: 'sendFail', status: NtStatus.STATUS_NO_MEMORY, durationMs: 60_000 });
     await expect(context.sendMessage(Buffer.from('x'))).rejects.toMatchObject({ status: NtStatus.STATUS_NO_MEMORY });
@@ -150,11 +156,33 @@ describe('scoping', () => {
     ['an unknown kind', { kind: 'sideways', count: 1 }, TypeError],
     ['a success status for sendFail', { kind: 'sendFail', status: 0, count: 1 }, RangeError],
     ['a batch of 1', { kind: 'callbackConcurrent', batch: 1, count: 1 }, RangeError],
+    ['a batch of 1025 (one past 1024)', { kind: 'callbackReverse', batch: 1025, count: 1 }, RangeError],
     ['a bad stage', { kind: 'createContextFail', status: NtStatus.STATUS_NO_MEMORY, stage: 'later', count: 1 }, TypeError],
-    ['a duration over the limit', { kind: 'lockBypass', durationMs: 10 ** 9 }, RangeError],
+    ['a duration one past the limit', { kind: 'lockBypass', durationMs: contract.limits.maxFaultDurationMs + 1 }, RangeError],
+    ['a delay one past the limit', { kind: 'callbackDelay', delayMs: contract.limits.maxResponderDelayMs + 1, count: 1 }, RangeError],
+    ['a count one past 32 bits', { kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, count: 2 ** 32 }, RangeError],
     ['no fault at all', undefined, TypeError],
-  ])('rejects %s', async (_label, fault, type) => {
+  ])('rejects %s, and nothing is armed', async (_label, fault, type) => {
+    const before = await device.stats();
+    const mark = await device.traceMark();
     await expect(device.injectFault(fault as never)).rejects.toBeInstanceOf(type);
-    expect((await device.stats()).faultsApplied).toBeGreaterThanOrEqual(0);
+    // A message goes through untouched.
+    expect(await context.sendMessage(Buffer.from('ok'), { outputSize: 2 })).toMatchObject({ status: NtStatus.STATUS_SUCCESS, output: Buffer.from('ok') });
+    expect((await device.stats()).faultsApplied).toBe(before.faultsApplied);
+    expect((await device.trace({ since: mark })).events.filter((e) => e.kind === 'fault')).toEqual([]);
+  });
+
+  it.each([
+    ['a duration of exactly the limit', { kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, durationMs: contract.limits.maxFaultDurationMs }],
+    ['a count of 2^32 - 1', { kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, count: 2 ** 32 - 1 }],
+    ['a delay of exactly the limit (the fault is armed, then cleared)', { kind: 'callbackDelay', delayMs: contract.limits.maxResponderDelayMs, durationMs: 1 }],
+    ['a batch of 2', { kind: 'callbackConcurrent', batch: 2, count: 2 }],
+    ['a batch of 1024', { kind: 'callbackReverse', batch: 1024, count: 1024 }],
+  ])('accepts %s', async (_label, fault) => {
+    await device.injectFault(fault as never);
+    if ((fault as { kind: string }).kind === 'callbackStatus') {
+      expect((await context.sendMessage(Buffer.from('x'))).status).toBe(NtStatus.STATUS_TIMEOUT);
+    }
+    await device.resetFaults();
   });
 });

@@ -1,8 +1,9 @@
 // sendMessage: the promise settles when the miniport's DxgkCbMiracastSendMessageCallback ran.
 // Valid in both lanes.
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, contract, type MiracastContext, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, resetDriver, waitFor } from './helpers';
+import { holdingAgent, resetDriver, settled, waitFor } from './helpers';
 
 let device: MiracastDevice;
 let context: MiracastContext;
@@ -20,6 +21,37 @@ afterEach(async () => {
   // Every IRP went back with its cancel routine cleared (this file keeps a context, so not isIdle).
   expect(drained.irpsCompletedWithCancelRoutine).toBe(0);
 });
+
+/** Timers this process has armed now (Node's own count, not the library's). Vitest may hold one
+    of its own at either moment, so the checks allow fewer after, never more: a request that left
+    its timer behind (each of many) shows. */
+const activeTimers = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+
+/**
+ * Sends one message that an agent holds (so only a cancel can end the request) and returns the
+ * send's outcome; then the agent lets go, and the miniport's callback runs once. With `onPending`,
+ * first waits until the send is pending in the kernel and its message in the agent's hands, then
+ * calls it. `whileStillHeld` runs after the send settled, before the agent lets go.
+ */
+async function heldSend(options: Parameters<MiracastContext['sendMessage']>[1], onPending?: () => void,
+    whileStillHeld?: () => Promise<void>): Promise<PromiseSettledResult<unknown>> {
+  await device.configureResponder({ enabled: false });   // it would answer before any agent
+  const agent = await holdingAgent();
+  try {
+    const before = await device.stats();
+    const outcome = settled(context.sendMessage(Buffer.from('x'), options));
+    if (onPending) {
+      await waitFor(() => device.stats(), (s) => s.messagesDelivered === 1 && s.irpsPending - before.irpsPending === 1, 10_000,
+        'the send pending in the kernel, its message in the agent\'s hands');
+      onPending();
+    }
+    const result = await outcome;
+    await whileStillHeld?.();
+    return result;
+  } finally {
+    await agent.close();
+  }
+}
 
 describe('with the kernel responder', () => {
   it('resolves with the responder\'s status, the echoed output and Information; the callback ran once', async () => {
@@ -44,6 +76,15 @@ describe('with the kernel responder', () => {
     expect((await context.sendMessage(bytes, { outputSize: 4 })).output).toEqual(Buffer.from('ABCD'));
     expect((await context.sendMessage(new DataView(bytes.buffer), { outputSize: 4 })).output).toEqual(Buffer.from('ABCD'));
     expect((await context.sendMessage(bytes.buffer, { outputSize: 4 })).output).toEqual(Buffer.from('ABCD'));
+  });
+
+  it('carries a message of exactly the size limit, in and out', async () => {
+    await device.configureResponder({ enabled: true });
+    const input = Buffer.alloc(contract.limits.maxMessageBytes, 0x5a);
+    input.writeUInt32LE(0xfeedface, contract.limits.maxMessageBytes - 4);
+    const result = await context.sendMessage(input, { outputSize: contract.limits.maxMessageBytes });
+    expect(result.information).toBe(contract.limits.maxMessageBytes);
+    expect(result.output.equals(input)).toBe(true);
   });
 });
 
@@ -77,52 +118,75 @@ describe('cancellation', () => {
     expect(after.messagesTotal).toBe(before.messagesTotal);
   });
 
-  it('aborting during the request cancels it in the kernel: AbortError, and the callback still runs once', async () => {
-    await device.configureResponder({ enabled: true, delayMs: 500 });
+  it('aborting during the request cancels it in the kernel: AbortError, and the callback still runs exactly once', async () => {
     const before = await device.stats();
     const controller = new AbortController();
-    const pending = context.sendMessage(Buffer.from('x'), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
-    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    const rightAfter = await device.stats();
-    expect(rightAfter.irpsCancelledTotal - before.irpsCancelledTotal).toBe(1);
-    expect(rightAfter.callbacksRun).toBe(before.callbacksRun);
-    const later = await waitFor(() => device.stats(), (s) => s.callbacksRun > before.callbacksRun, 5000, 'the callback');
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await device.stats()).callbacksRun).toBe(later.callbacksRun);
-    expect(later.callbacksRun - before.callbacksRun).toBe(1);
+    const outcome = await heldSend({ signal: controller.signal, outputSize: 1 }, () => controller.abort(), async () => {
+      const atAbort = await device.stats();
+      expect(atAbort.irpsCancelledTotal - before.irpsCancelledTotal).toBe(1);
+      // The agent still holds the message: the request is gone, its callback has not run.
+      expect(atAbort.callbacksRun).toBe(before.callbacksRun);
+      expect(atAbort.hostMessages).toBe(1);
+    });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+    // The agent let go (heldSend closed it): the message completes through its callback, once.
+    const after = await waitFor(() => device.stats(), (s) => s.hostMessages === 0 && s.miniportBlocks === 0, 10_000, 'the message to complete');
+    expect(after.callbacksRun - before.callbacksRun).toBe(1);
   });
 
   it('rejects with the signal\'s own reason', async () => {
-    await device.configureResponder({ enabled: true, delayMs: 500 });
     const controller = new AbortController();
     const reason = new Error('operator pressed stop');
-    const pending = context.sendMessage(Buffer.from('x'), { signal: controller.signal });
-    setTimeout(() => controller.abort(reason), 20);
-    await expect(pending).rejects.toBe(reason);
+    expect(await heldSend({ signal: controller.signal }, () => controller.abort(reason))).toEqual({ status: 'rejected', reason });
   });
 
   it('AbortSignal.timeout() rejects with TimeoutError', async () => {
-    await device.configureResponder({ enabled: true, delayMs: 500 });
-    await expect(context.sendMessage(Buffer.from('x'), { signal: AbortSignal.timeout(30) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(await heldSend({ signal: AbortSignal.timeout(30) })).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
   });
 
   it('timeoutMs cancels in the kernel and rejects with TimeoutError', async () => {
-    await device.configureResponder({ enabled: true, delayMs: 1000 });
     const before = await device.stats();
-    await expect(context.sendMessage(Buffer.from('x'), { timeoutMs: 40 })).rejects.toMatchObject({
-      name: 'TimeoutError', message: expect.stringContaining('40 ms'),
+    // Long enough to see the request pending in the kernel first, so its cancel must come from there.
+    const outcome = await heldSend({ timeoutMs: 2000 }, () => {}, async () => {
+      expect((await device.stats()).irpsCancelledTotal - before.irpsCancelledTotal).toBe(1);
     });
-    expect((await device.stats()).irpsCancelledTotal - before.irpsCancelledTotal).toBe(1);
+    expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError', message: expect.stringContaining('2000 ms') } });
   });
 
-  it('abort or timeout after completion changes nothing', async () => {
+  it('requests that completed leave no timer and no abort listener; a later abort cancels nothing', async () => {
+    await device.configureResponder({ enabled: true });
+    const timersBefore = activeTimers();
+    const before = await device.stats();
+    const controllers = Array.from({ length: 10 }, () => new AbortController());
+    for (const [i, controller] of controllers.entries()) {
+      const result = await context.sendMessage(Buffer.from([i]), { outputSize: 1, signal: controller.signal, timeoutMs: 60_000 });
+      expect(result.output).toEqual(Buffer.from([i]));
+      expect(getEventListeners(controller.signal, 'abort'), `request ${i}`).toHaveLength(0);
+    }
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    for (const controller of controllers) controller.abort();
+    const after = await device.stats();
+    expect(after.irpsCancelledTotal).toBe(before.irpsCancelledTotal);
+  });
+
+  it('a long-lived signal shared by many requests ends with no listeners, settled or aborted', async () => {
     await device.configureResponder({ enabled: true });
     const controller = new AbortController();
-    const result = await context.sendMessage(Buffer.from('done'), { outputSize: 4, signal: controller.signal, timeoutMs: 100 });
-    controller.abort();
-    expect(result.output).toEqual(Buffer.from('done'));
-    await new Promise((r) => setTimeout(r, 150));
+    const timersBefore = activeTimers();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+      context.sendMessage(Buffer.from([i]), { outputSize: 1, signal: controller.signal, timeoutMs: 60_000 })));
+    expect(results.map((r) => r.output[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    // Aborted while pending: the listeners and timers go too.
+    const aborted = new AbortController();
+    const outcome = await heldSend({ signal: aborted.signal, timeoutMs: 60_000 }, () => {
+      expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(1);
+      aborted.abort();
+    });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(0);
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   });
 });
 
@@ -130,16 +194,26 @@ describe('input checks', () => {
   it.each([
     ['a string', 'abc', undefined, TypeError],
     ['null', null, undefined, TypeError],
-    ['input over the limit', Buffer.alloc(contract.limits.maxMessageBytes + 1), undefined, RangeError],
-    ['outputSize over the limit', Buffer.alloc(1), { outputSize: contract.limits.maxMessageBytes + 1 }, RangeError],
+    ['input one byte over the limit', Buffer.alloc(contract.limits.maxMessageBytes + 1), undefined, RangeError],
+    ['outputSize one over the limit', Buffer.alloc(1), { outputSize: contract.limits.maxMessageBytes + 1 }, RangeError],
+    ['a negative outputSize', Buffer.alloc(1), { outputSize: -1 }, RangeError],
     ['a fractional outputSize', Buffer.alloc(1), { outputSize: 1.5 }, RangeError],
     ['a string outputSize', Buffer.alloc(1), { outputSize: '4' }, TypeError],
     ['a signal that is not an AbortSignal', Buffer.alloc(1), { signal: {} }, TypeError],
     ['timeoutMs 0', Buffer.alloc(1), { timeoutMs: 0 }, RangeError],
-    ['timeoutMs past setTimeout', Buffer.alloc(1), { timeoutMs: 2 ** 31 }, RangeError],
+    ['timeoutMs one past what setTimeout holds', Buffer.alloc(1), { timeoutMs: 2 ** 31 }, RangeError],
   ])('rejects %s', async (_label, input, options, type) => {
     const before = await device.stats();
     await expect(context.sendMessage(input as never, options as never)).rejects.toBeInstanceOf(type);
     expect((await device.stats()).messagesTotal).toBe(before.messagesTotal);
+  });
+
+  it('accepts timeoutMs exactly at what setTimeout holds, and 1', async () => {
+    await device.configureResponder({ enabled: true });
+    const timersBefore = activeTimers();
+    expect((await context.sendMessage(Buffer.from('a'), { outputSize: 1, timeoutMs: 2 ** 31 - 1 })).output).toEqual(Buffer.from('a'));
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+    const outcome = await heldSend({ timeoutMs: 1 });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'TimeoutError' } });
   });
 });

@@ -2,7 +2,7 @@
 // and a vanishing agent do to outstanding messages. Valid in both lanes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, contract, type MiracastAgent, type MiracastContext, type MiracastDevice } from '../dist/index.js';
-import { expectIdle, resetDriver, traceKinds, waitFor } from './helpers';
+import { expectIdle, resetDriver, settled, traceKinds, waitFor } from './helpers';
 
 let device: MiracastDevice;
 let umd: MiracastDevice;
@@ -34,13 +34,13 @@ const stat = async (name: 'messagesHeld' | 'messagesQueued' | 'messagesDelivered
 
 describe('session start', () => {
   it('holds messages sent before the session starts, and delivers them in order when it starts', async () => {
-    const sends = ['one', 'two', 'three'].map((s) => context.sendMessage(Buffer.from(s), { outputSize: 16 }));
+    const sends = ['one', 'two', 'three'].map((s) => settled(context.sendMessage(Buffer.from(s), { outputSize: 16 })));
     await waitFor(() => stat('messagesHeld'), (n) => n === 3, 5000, 'three held messages');
     expect(received).toEqual([]);
     await agent.startSession(context);
     const results = await Promise.all(sends);
     expect(received).toEqual(['one', 'two', 'three']);
-    expect(results.map((r) => r.output.toString())).toEqual(['re:one', 're:two', 're:three']);
+    expect(results.map((r) => r.status === 'fulfilled' && r.value.output.toString())).toEqual(['re:one', 're:two', 're:three']);
     expect(await stat('messagesHeld')).toBe(0);
   });
 
@@ -74,41 +74,44 @@ describe('session stop', () => {
   });
 
   it('messages queued but not yet delivered when the session stops are dropped too', async () => {
-    // A second agent handle would take them; instead make the agent slow to ask for more.
+    // One receive in flight: the first send completes it, and until this thread runs again the
+    // agent cannot ask for more, so the sends after it wait in the driver's queue when the stop
+    // (issued in the same turn, and handled in order) arrives.
     await umd.close();
     umd = await openDevice();
-    const gate = { release: () => {} };
-    const gated = new Promise<void>((r) => (gate.release = r));
-    agent = await umd.attachAgent(async ({ input }) => {
+    agent = await umd.attachAgent(({ input }) => {
       received.push(input.toString());
-      await gated;
       return { output: Buffer.from('ok') };
     }, { manualSessions: true, receiveDepth: 1 });
     await agent.startSession(context);
-    const sends = Array.from({ length: 20 }, (_, i) => context.sendMessage(Buffer.from(`m${i}`), { outputSize: 4 }));
-    await waitFor(async () => (await device.stats()).messagesTotal, (n) => n >= 20, 5000, 'twenty sends');
-    await agent.stopSession(context);
-    gate.release();
+    await waitFor(() => device.stats(), (s) => s.irpsPending === 1, 5000, 'the agent\'s one receive');
+    const before = await device.stats();
+    const sends = Array.from({ length: 20 }, (_, i) => settled(context.sendMessage(Buffer.from(`m${i}`), { outputSize: 4 })));
+    const stopped = settled(agent.stopSession(context));
     const results = await Promise.all(sends);
-    const answered = results.filter((r) => r.status === NtStatus.STATUS_SUCCESS).length;
-    const dropped = results.filter((r) => r.status === contract.statuses.SESSION_DROPPED).length;
-    expect(answered + dropped).toBe(20);
+    expect(await stopped).toMatchObject({ status: 'fulfilled' });
+    const statuses = results.map((r) => (r.status === 'fulfilled' ? r.value.status : 'rejected'));
+    const answered = statuses.filter((status) => status === NtStatus.STATUS_SUCCESS).length;
+    const dropped = statuses.filter((status) => status === contract.statuses.SESSION_DROPPED).length;
+    expect(answered + dropped, `statuses: ${statuses.join(', ')}`).toBe(20);
+    expect(dropped, 'messages were waiting in the queue at the stop').toBeGreaterThan(0);
     expect(answered).toBe(received.length);   // exactly the delivered ones were answered
+    expect((await device.stats()).messagesDropped - before.messagesDropped).toBe(dropped);
   });
 });
 
 describe('DestroyContext', () => {
   it('completes a message in the agent\'s hands through its callback with STATUS_INSTANCE_NOT_AVAILABLE, before the DDI', async () => {
-    const held = context.sendMessage(Buffer.from('held'), { outputSize: 16 });
+    const held = settled(context.sendMessage(Buffer.from('held'), { outputSize: 16 }));
     await waitFor(() => stat('messagesHeld'), (n) => n === 1, 5000, 'held');
     await agent.startSession(context);   // delivers "held"; it is answered
-    expect((await held).output.toString()).toBe('re:held');
-    const inHand = context.sendMessage(Buffer.from('hold this'), { outputSize: 4 });
+    expect(await held).toMatchObject({ status: 'fulfilled', value: { output: Buffer.from('re:held') } });
+    const inHand = settled(context.sendMessage(Buffer.from('hold this'), { outputSize: 4 }));
     await waitFor(() => stat('messagesDelivered'), (n) => n === 1, 5000, 'delivery');
     const mark = await device.traceMark();
     const before = await device.stats();
     await context.destroy();
-    expect(await inHand).toEqual({ status: contract.statuses.CONTEXT_DESTROYED, information: 0, output: Buffer.alloc(0) });
+    expect(await inHand).toEqual({ status: 'fulfilled', value: { status: contract.statuses.CONTEXT_DESTROYED, information: 0, output: Buffer.alloc(0) } });
     expect((await device.stats()).callbacksRun - before.callbacksRun).toBe(1);
     const kinds = traceKinds((await device.trace({ since: mark })).events, context.id);
     // The callback ran before the miniport's DestroyContext, which indicated monitor departure.
@@ -118,21 +121,21 @@ describe('DestroyContext', () => {
   });
 
   it('a message held before its session started is completed too', async () => {
-    const held = context.sendMessage(Buffer.from('never started'), { outputSize: 4 });
+    const held = settled(context.sendMessage(Buffer.from('never started'), { outputSize: 4 }));
     await waitFor(() => stat('messagesHeld'), (n) => n === 1, 5000, 'held');
     await context.destroy();
-    expect((await held).status).toBe(NtStatus.STATUS_INSTANCE_NOT_AVAILABLE);
+    expect(await held).toMatchObject({ status: 'fulfilled', value: { status: NtStatus.STATUS_INSTANCE_NOT_AVAILABLE } });
     expect(received).toEqual([]);
   });
 
   it('a message the responder holds is completed too, and no IoControl reaches the miniport after DestroyContext', async () => {
     await agent.detach();
     await device.configureResponder({ enabled: true, delayMs: 10_000 });
-    const atResponder = context.sendMessage(Buffer.from('slow'), { outputSize: 4 });
+    const atResponder = settled(context.sendMessage(Buffer.from('slow'), { outputSize: 4 }));
     await waitFor(() => stat('messagesDelivered'), (n) => n === 1, 5000, 'the responder to hold it');
     const mark = await device.traceMark();
     await context.destroy();
-    expect((await atResponder).status).toBe(NtStatus.STATUS_INSTANCE_NOT_AVAILABLE);
+    expect(await atResponder).toMatchObject({ status: 'fulfilled', value: { status: NtStatus.STATUS_INSTANCE_NOT_AVAILABLE } });
     await expect(context.ioControl(Buffer.alloc(16))).rejects.toMatchObject({ status: NtStatus.STATUS_INVALID_HANDLE });
     const events = (await device.trace({ since: mark })).events;
     const destroyed = events.findIndex((e) => e.kind === 'ddiExit' && e.ddi === 'destroyContext');
@@ -143,19 +146,19 @@ describe('DestroyContext', () => {
 
 describe('an agent that goes away', () => {
   it('detaching completes held and delivered messages with STATUS_DEVICE_REMOVED; later sends fail at once', async () => {
-    const held = context.sendMessage(Buffer.from('held'), { outputSize: 4 });
+    const held = settled(context.sendMessage(Buffer.from('held'), { outputSize: 4 }));
     await waitFor(() => stat('messagesHeld'), (n) => n === 1, 5000, 'held');
     await agent.detach();
-    expect(await held).toMatchObject({ status: contract.statuses.AGENT_GONE });
+    expect(await held).toMatchObject({ status: 'fulfilled', value: { status: contract.statuses.AGENT_GONE } });
     await expect(context.sendMessage(Buffer.from('x'))).rejects.toMatchObject({ status: NtStatus.STATUS_DEVICE_REMOVED });
   });
 
   it('closing the agent\'s handle does the same', async () => {
     await agent.startSession(context);
-    const inHand = context.sendMessage(Buffer.from('hold in hand'), { outputSize: 4 });
+    const inHand = settled(context.sendMessage(Buffer.from('hold in hand'), { outputSize: 4 }));
     await waitFor(() => stat('messagesDelivered'), (n) => n === 1, 5000, 'delivery');
     await umd.close();
-    expect(await inHand).toMatchObject({ status: NtStatus.STATUS_DEVICE_REMOVED });
+    expect(await inHand).toMatchObject({ status: 'fulfilled', value: { status: NtStatus.STATUS_DEVICE_REMOVED } });
     expect((await device.stats()).agentAttached).toBe(0);
   });
 });

@@ -50,6 +50,7 @@ describe('what the trace records', () => {
 
   it('DxgkCbReportChunkInfo: private data must be NULL and its size 0, otherwise STATUS_INVALID_PARAMETER', async () => {
     await using context = await device.createContext();
+    const before = await context.miniport.readState();
     const mark = await device.traceMark();
     expect(await context.miniport.reportChunk({ chunkType: 2, frameNumber: 7 })).toBe(NtStatus.STATUS_SUCCESS);
     expect(await context.miniport.reportChunk({ chunkType: 3, privateDataSize: 16 })).toBe(NtStatus.STATUS_INVALID_PARAMETER);
@@ -58,7 +59,45 @@ describe('what the trace records', () => {
       { chunkType: 2, privateDataSize: 0, status: NtStatus.STATUS_SUCCESS, contextId: context.id },
       { chunkType: 3, privateDataSize: 16, status: NtStatus.STATUS_INVALID_PARAMETER },
     ]);
-    expect((await context.miniport.readState()).chunkReports).toBeGreaterThanOrEqual(2);
+    expect((await context.miniport.readState()).chunkReports - before.chunkReports).toBe(2);
+  });
+
+  it('agent attach (with its flags, and a refused one with its status) and detach, by call and by handle close', async () => {
+    const mark = await device.traceMark();
+    {
+      await using umd = await openDevice();
+      const agent = await umd.attachAgent(() => undefined, { manualSessions: true });
+      await expect(device.attachAgent(() => undefined)).rejects.toMatchObject({ status: NtStatus.STATUS_ALREADY_REGISTERED });
+      await agent.detach();
+      await umd.attachAgent(() => undefined);
+    }   // the handle closes with its agent attached
+    const events = (await device.trace({ since: mark })).events.filter((e) => e.kind === 'agent');
+    const processId = process.pid;   // every handle here belongs to this process
+    expect(events).toMatchObject([
+      { kind: 'agent', attached: true, flags: 1, statusName: 'STATUS_SUCCESS', processId },
+      { kind: 'agent', attached: true, statusName: 'STATUS_ALREADY_REGISTERED', processId },
+      { kind: 'agent', attached: false, statusName: 'STATUS_SUCCESS', processId },
+      { kind: 'agent', attached: true, flags: 0, statusName: 'STATUS_SUCCESS', processId },
+      { kind: 'agent', attached: false, statusName: 'STATUS_SUCCESS', processId },
+    ]);
+  });
+
+  it('every event kind of the contract, in one session', async () => {
+    const mark = await device.traceMark();
+    {
+      await using umd = await openDevice();
+      await using agent = await umd.attachAgent(({ input }) => ({ output: input }), { manualSessions: true });
+      await using context = await device.createContext();
+      await agent.startSession(context);
+      await context.miniport.monitorArrive();
+      await context.miniport.reportChunk({ chunkType: 2 });
+      await device.injectFault({ kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, count: 1 });
+      expect((await context.sendMessage(Buffer.from('k'), { outputSize: 1 })).status).toBe(NtStatus.STATUS_TIMEOUT);
+    }
+    const seen = new Set((await device.trace({ since: mark })).events.map((e) => e.kind));
+    // DDI_ENTER -> ddiEnter: the contract's names as the library decodes them.
+    const all = Object.keys(contract.traceKinds).map((name) => name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+    expect([...seen].sort()).toEqual(all.sort());
   });
 
   it('callbacks with their status and who answered', async () => {

@@ -36,11 +36,14 @@ describe('worker_threads', () => {
 
   it('terminating a worker with requests in flight cancels them and leaves nothing behind', async () => {
     const { worker, message, exit } = startWorker({ mode: 'pending' });
-    const state = await message;
-    expect(state.pending).toBeGreaterThanOrEqual(2);   // the agent's receives
-    expect((await device.stats()).agentAttached).toBe(1);
-    await worker.terminate();
-    await exit;
+    try {
+      const state = await message;
+      expect(state.pending).toBe(2);   // the agent's two receives
+      expect((await device.stats()).agentAttached).toBe(1);
+    } finally {
+      await worker.terminate();
+      await exit;
+    }
     await waitFor(() => device.stats(), (s) => s.agentAttached === 0 && s.irpsPending === 0, 10_000, 'the worker\'s handle to go');
   });
 });

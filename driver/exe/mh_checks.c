@@ -594,6 +594,195 @@ done:
 }
 
 
+/* ------------------------------------------------------------------ limits, exactly */
+
+/* A fault armed with a lifetime (mh_set_fault arms by count only). */
+static LONG set_fault_for(HANDLE h, ULONG kind, ULONG duration_ms, LONG status, ULONG param)
+{
+    MH_FAULT fault = { kind, 0, duration_ms, status, param, 0 };
+    return mh_ioctl(h, IOCTL_MH_SET_FAULT, &fault, sizeof(fault), NULL, 0, NULL);
+}
+
+/* A reply batch of exactly `total` input bytes: a first record carrying `first_output` bytes,
+   then records as large as the rest allows. No message is outstanding for any of them. */
+static LONG reply_of_size(HANDLE h, DWORD total, DWORD first_output)
+{
+    unsigned char *batch = (unsigned char *)calloc(1, total);
+    MH_REPLY_HEADER *header = (MH_REPLY_HEADER *)batch;
+    DWORD offset = sizeof(MH_REPLY_HEADER), output = first_output;
+    LONG status;
+
+    if (batch == NULL) {
+        return (LONG)0xC0000017;
+    }
+    while (total - offset >= sizeof(MH_AGENT_REPLY)) {
+        MH_AGENT_REPLY *r = (MH_AGENT_REPLY *)(batch + offset);
+        DWORD room = total - offset - (DWORD)sizeof(MH_AGENT_REPLY);
+        if (header->Count > 0 && output > room) {
+            output = room & ~7u;
+        }
+        r->MessageId = 0x7FFFFFFF00000000ull + header->Count;
+        r->OutputSize = output;
+        r->RecordSize = MH_ALIGN8((DWORD)sizeof(MH_AGENT_REPLY) + output);
+        header->Count++;
+        if (r->RecordSize >= total - offset) {
+            break;
+        }
+        offset += r->RecordSize;
+        output = MH_MAX_MESSAGE_BYTES;
+    }
+    status = mh_ioctl(h, IOCTL_MH_AGENT_REPLY, batch, total, NULL, 0, NULL);
+    free(batch);
+    return status;
+}
+
+/* A test-miniport command through DxgkDdiMiracastIoControl, its own output discarded. */
+static LONG miniport_command(HANDLE h, ULONG64 context_id, ULONG command, ULONG a0, ULONG a1, ULONG a2, DWORD out_size)
+{
+    MP_IOCTL_HEADER cmd = { command, a0, a1, a2 };
+    unsigned char out[64];
+    return mh_io_control(h, context_id, 0, &cmd, NULL, 0, out_size ? out : NULL, out_size, NULL);
+}
+
+/* Refused for its size. The contract header says STATUS_INVALID_BUFFER_SIZE for every size over
+   a limit; the reply limits still answer STATUS_INVALID_PARAMETER (issue #8, defect 7). */
+#define MH_SIZE_REFUSED(s) ((s) == MH_STATUS_INVALID_BUFFER_SIZE || (s) == MH_STATUS_INVALID_PARAMETER)
+
+/* Every limit the driver enforces, exactly at the limit (accepted) and one past it (refused), on
+   raw IOCTLs that bypass the library and the addon: a `>` turned `>=` anywhere fails here. */
+static BOOL check_limits(check_ctx *c)
+{
+    HANDLE agent = mh_open();
+    MH_CONTEXT_INFO info = {0};
+    MH_SEND_MESSAGE_OUT result = {0};
+    MH_QUERY_CAPS_OUT caps = {0};
+    MP_IOCTL_HEADER echo = { MP_CMD_ECHO, 0, 0, 0 };
+    unsigned char *big = (unsigned char *)calloc(1, MH_MAX_MESSAGE_BYTES + 64);
+    unsigned char *out = (unsigned char *)calloc(1, MH_MAX_MESSAGE_BYTES + 64);
+    mh_async rx = {0};
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    DWORD returned = 0;
+    LONG status;
+    BOOL ok = FALSE;
+
+    EXPECT(big != NULL && out != NULL && agent != INVALID_HANDLE_VALUE, "setup failed");
+    fill(big, MH_MAX_MESSAGE_BYTES, 5);
+
+    /* The control layer's echo. */
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_ECHO, big, MH_MAX_ECHO_BYTES, out, MH_MAX_ECHO_BYTES, &returned), 0,
+                  "ECHO of MH_MAX_ECHO_BYTES");
+    EXPECT(returned == MH_MAX_ECHO_BYTES, "ECHO returned %lu bytes", (unsigned long)returned);
+    EXPECT_STATUS(mh_ioctl(c->h, IOCTL_MH_ECHO, big, MH_MAX_ECHO_BYTES + 1, out, MH_MAX_ECHO_BYTES + 1, NULL),
+                  MH_STATUS_INVALID_BUFFER_SIZE, "ECHO of MH_MAX_ECHO_BYTES + 1");
+
+    /* Messages: input and output size, through the control layer and DxgkCbMiracastSendMessage. */
+    EXPECT_STATUS(mh_create_context(c->h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(c->h, TRUE, 0, 0), 0, "CONFIGURE_RESPONDER");
+    EXPECT_STATUS(mh_send_message(c->h, info.ContextId, big, MH_MAX_MESSAGE_BYTES, MH_MAX_MESSAGE_BYTES, &result, out, 5000), 0,
+                  "SEND_MESSAGE of MH_MAX_MESSAGE_BYTES in and out");
+    EXPECT(result.Information == MH_MAX_MESSAGE_BYTES && memcmp(out, big, MH_MAX_MESSAGE_BYTES) == 0,
+           "the responder echoed %llu bytes", result.Information);
+    EXPECT_STATUS(mh_send_message(c->h, info.ContextId, big, MH_MAX_MESSAGE_BYTES + 1, 16, &result, out, 5000),
+                  MH_STATUS_INVALID_BUFFER_SIZE, "SEND_MESSAGE with MH_MAX_MESSAGE_BYTES + 1 in");
+    EXPECT_STATUS(mh_send_message(c->h, info.ContextId, big, 16, MH_MAX_MESSAGE_BYTES + 1, &result, out, 5000),
+                  MH_STATUS_INVALID_BUFFER_SIZE, "SEND_MESSAGE with MH_MAX_MESSAGE_BYTES + 1 out");
+    EXPECT_STATUS(mh_configure_responder(c->h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+
+    /* IoControl: input (command header + data) and output size. */
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, big, MH_MAX_IO_CONTROL_BYTES - sizeof(echo), out,
+                                MH_MAX_IO_CONTROL_BYTES - sizeof(echo), &returned), 0, "IO_CONTROL with MH_MAX_IO_CONTROL_BYTES in");
+    EXPECT(returned == MH_MAX_IO_CONTROL_BYTES - sizeof(echo), "the echo returned %lu bytes", (unsigned long)returned);
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, big, MH_MAX_IO_CONTROL_BYTES - sizeof(echo) + 1, out,
+                                16, NULL), MH_STATUS_INVALID_BUFFER_SIZE, "IO_CONTROL with MH_MAX_IO_CONTROL_BYTES + 1 in");
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, big, 4, out, MH_MAX_IO_CONTROL_BYTES, NULL), 0,
+                  "IO_CONTROL with MH_MAX_IO_CONTROL_BYTES out");
+    EXPECT_STATUS(mh_io_control(c->h, info.ContextId, 0, &echo, big, 4, out, MH_MAX_IO_CONTROL_BYTES + 1, NULL),
+                  MH_STATUS_INVALID_BUFFER_SIZE, "IO_CONTROL with MH_MAX_IO_CONTROL_BYTES + 1 out");
+
+    /* The test miniport's own commands. */
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_SEND_MESSAGES, 4096, 256, MH_MAX_MESSAGE_BYTES, 16), 0,
+                  "SEND_MESSAGES of 4096 messages of 256 bytes, MH_MAX_MESSAGE_BYTES out");
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_SEND_MESSAGES, 4097, 1, 1, 16), MH_STATUS_INVALID_PARAMETER,
+                  "SEND_MESSAGES of 4097 messages");
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_SEND_MESSAGES, 1, 257, 1, 16), MH_STATUS_INVALID_PARAMETER,
+                  "SEND_MESSAGES with 257 input bytes");
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_SEND_MESSAGES, 1, 1, MH_MAX_MESSAGE_BYTES + 1, 16),
+                  MH_STATUS_INVALID_PARAMETER, "SEND_MESSAGES with MH_MAX_MESSAGE_BYTES + 1 out");
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_REPORT_CHUNK, 2, MP_CAPS_MAX_CHUNK_PRIVATE_DATA, 0, 4), 0,
+                  "REPORT_CHUNK with MP_CAPS_MAX_CHUNK_PRIVATE_DATA private bytes");
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_REPORT_CHUNK, 2, MP_CAPS_MAX_CHUNK_PRIVATE_DATA + 1, 0, 4),
+                  MH_STATUS_INVALID_PARAMETER, "REPORT_CHUNK with MP_CAPS_MAX_CHUNK_PRIVATE_DATA + 1 private bytes");
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_HOLD, MH_MAX_HOLD_MS + 1, 0, 0, 0), MH_STATUS_INVALID_PARAMETER,
+                  "HOLD of MH_MAX_HOLD_MS + 1");
+    /* Last of the context's: it stays inside the DDI for the whole limit. */
+    EXPECT_STATUS(miniport_command(c->h, info.ContextId, MP_CMD_HOLD, MH_MAX_HOLD_MS, 0, 0, 0), 0, "HOLD of MH_MAX_HOLD_MS");
+    EXPECT_STATUS(mh_destroy_context(c->h, info.ContextId), 0, "DestroyContext");
+    info.ContextId = 0;
+
+    /* QueryCaps: MiracastCapsSize from the DDI's own minimum up to the control layer's maximum. */
+    EXPECT_STATUS(mh_query_caps(c->h, sizeof(MH_QUERY_CAPS_OUT), &caps), 0, "QUERY_CAPS with MiracastCapsSize 8");
+    EXPECT_STATUS(mh_query_caps(c->h, sizeof(MH_QUERY_CAPS_OUT) - 1, &caps), MH_STATUS_INVALID_PARAMETER,
+                  "QUERY_CAPS with MiracastCapsSize 7");
+    EXPECT_STATUS(mh_query_caps(c->h, 4096, &caps), 0, "QUERY_CAPS with MiracastCapsSize 4096");
+    EXPECT_STATUS(mh_query_caps(c->h, 4097, &caps), MH_STATUS_INVALID_BUFFER_SIZE, "QUERY_CAPS with MiracastCapsSize 4097");
+
+    /* Device knobs. */
+    EXPECT_STATUS(mh_configure_miniport(c->h, MH_MAX_TARGETS), 0, "CONFIGURE_MINIPORT with MH_MAX_TARGETS");
+    EXPECT_STATUS(mh_configure_miniport(c->h, MH_MAX_TARGETS + 1), MH_STATUS_INVALID_PARAMETER, "CONFIGURE_MINIPORT with MH_MAX_TARGETS + 1");
+    EXPECT_STATUS(mh_configure_miniport(c->h, 1), 0, "CONFIGURE_MINIPORT with 1 target");
+    EXPECT_STATUS(mh_configure_responder(c->h, FALSE, 0, MH_MAX_RESPONDER_DELAY_MS), 0, "CONFIGURE_RESPONDER with MH_MAX_RESPONDER_DELAY_MS");
+    EXPECT_STATUS(mh_configure_responder(c->h, FALSE, 0, MH_MAX_RESPONDER_DELAY_MS + 1), MH_STATUS_INVALID_PARAMETER,
+                  "CONFIGURE_RESPONDER with MH_MAX_RESPONDER_DELAY_MS + 1");
+    EXPECT_STATUS(mh_configure_responder(c->h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+
+    /* Faults: lifetime, callback delay, batch size (each armed, then cleared). */
+    EXPECT_STATUS(set_fault_for(c->h, MH_FAULT_LOCK_BYPASS, MH_MAX_FAULT_DURATION_MS, 0, 0), 0, "SET_FAULT lasting MH_MAX_FAULT_DURATION_MS");
+    EXPECT_STATUS(set_fault_for(c->h, MH_FAULT_LOCK_BYPASS, MH_MAX_FAULT_DURATION_MS + 1, 0, 0), MH_STATUS_INVALID_PARAMETER,
+                  "SET_FAULT lasting MH_MAX_FAULT_DURATION_MS + 1");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_DELAY, 1, 0, MH_MAX_RESPONDER_DELAY_MS), 0,
+                  "SET_FAULT CALLBACK_DELAY of MH_MAX_RESPONDER_DELAY_MS");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_DELAY, 1, 0, MH_MAX_RESPONDER_DELAY_MS + 1), MH_STATUS_INVALID_PARAMETER,
+                  "SET_FAULT CALLBACK_DELAY of MH_MAX_RESPONDER_DELAY_MS + 1");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_CONCURRENT, 1, 0, 2), 0, "SET_FAULT CALLBACK_CONCURRENT batch 2");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_CONCURRENT, 1, 0, 1), MH_STATUS_INVALID_PARAMETER, "SET_FAULT CALLBACK_CONCURRENT batch 1");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_REVERSE, 1, 0, 1024), 0, "SET_FAULT CALLBACK_REVERSE batch 1024");
+    EXPECT_STATUS(mh_set_fault(c->h, MH_FAULT_CALLBACK_REVERSE, 1, 0, 1025), MH_STATUS_INVALID_PARAMETER, "SET_FAULT CALLBACK_REVERSE batch 1025");
+    EXPECT_STATUS(mh_reset_faults(c->h), 0, "RESET_FAULTS");
+
+    /* The agent's receive buffer (at the minimum it pends: cancelled here) and reply sizes. */
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH");
+    EXPECT(mh_issue(agent, &rx, IOCTL_MH_AGENT_RECEIVE, NULL, 0, (DWORD)MH_RECEIVE_BUFFER_MIN, event),
+           "AGENT_RECEIVE with MH_RECEIVE_BUFFER_MIN failed at once: 0x%08lx", (unsigned long)rx.issue_status);
+    CancelIoEx(agent, &rx.ov);
+    EXPECT_STATUS(mh_wait(agent, &rx, 5000, NULL), MH_STATUS_CANCELLED, "AGENT_RECEIVE with MH_RECEIVE_BUFFER_MIN, cancelled");
+    EXPECT_STATUS(mh_ioctl(agent, IOCTL_MH_AGENT_RECEIVE, NULL, 0, out, (DWORD)MH_RECEIVE_BUFFER_MIN - 1, NULL), MH_STATUS_BUFFER_TOO_SMALL,
+                  "AGENT_RECEIVE with MH_RECEIVE_BUFFER_MIN - 1");
+    /* Replies to no message: a batch within the limits is taken (each record answered "not found"). */
+    EXPECT_STATUS(reply_of_size(agent, MH_MAX_REPLY_BATCH_BYTES, MH_MAX_MESSAGE_BYTES), 0,
+                  "AGENT_REPLY of MH_MAX_REPLY_BATCH_BYTES with a record of MH_MAX_MESSAGE_BYTES");
+    status = reply_of_size(agent, MH_MAX_REPLY_BATCH_BYTES + 1, 8);
+    EXPECT(MH_SIZE_REFUSED(status), "AGENT_REPLY of MH_MAX_REPLY_BATCH_BYTES + 1: status 0x%08lx", (unsigned long)status);
+    status = reply_of_size(agent, sizeof(MH_REPLY_HEADER) + MH_ALIGN8(sizeof(MH_AGENT_REPLY) + MH_MAX_MESSAGE_BYTES + 1),
+                           MH_MAX_MESSAGE_BYTES + 1);
+    EXPECT(MH_SIZE_REFUSED(status), "AGENT_REPLY with a record of MH_MAX_MESSAGE_BYTES + 1: status 0x%08lx", (unsigned long)status);
+    ok = TRUE;
+done:
+    if (rx.buffer) {
+        CancelIoEx(agent, &rx.ov);
+        mh_wait(agent, &rx, INFINITE, NULL);
+        mh_async_free(&rx);
+    }
+    mh_reset_faults(c->h);
+    mh_configure_responder(c->h, FALSE, 0, 0);
+    if (info.ContextId) mh_destroy_context(c->h, info.ContextId);
+    mh_configure_miniport(c->h, 1);
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    CloseHandle(event);
+    free(big);
+    free(out);
+    return ok;
+}
+
 /* The IOCTLs the other checks use only on their failure paths, on their success paths. */
 static BOOL check_remaining_ioctls(check_ctx *c)
 {
@@ -938,6 +1127,7 @@ static const check checks[] = {
     { "close: closing a handle with IRPs pending leaves no IRP, context or allocation", check_close_with_pending, FALSE },
     { "thread: IRPs of a thread that ends are cancelled and leave nothing behind", check_thread_exit, FALSE },
     { "input: malformed requests fail with defined statuses", check_bad_input, FALSE },
+    { "limits: every limit the driver enforces is accepted exactly at the limit and refused one past it", check_limits, FALSE },
     { "agent: a reply longer than the message's output buffer is refused and the message stays outstanding", check_reply_rules, FALSE },
     { "session: stop drops the messages queued but not yet received", check_stop_drops_queued, FALSE },
     { "ioctls: echo, detach, miniport sessions, faults and the trace work on their success paths", check_remaining_ioctls, FALSE },
