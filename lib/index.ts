@@ -12,3 +12,5 @@ export {
   type DriverInfo, type DriverStats, type MiracastCaps, type MiniportState, type ResponderOptions, type SendMessageResult,
 } from './types';
 export { contract, engineState } from './contract';
+// The conformance suite (rules, runner, reporters): `import { conformance } from 'miracast-hil'`.
+export * as conformance from './conformance';
