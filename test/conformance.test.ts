@@ -178,10 +178,11 @@ describe('conformance of the test miniport', () => {
   });
 
   it.each([
-    ['no driver at the path', ['--device', '\\\\.\\MiracastHilNoSuchDevice'], /could not run: cannot reach the kernel miniport.*STATUS_OBJECT_NAME_NOT_FOUND/s],
+    ['no driver at the path', ['--device', '\\\\.\\MiracastHilNoSuchDevice'], /could not run: cannot open the kernel miniport.*STATUS_OBJECT_NAME_NOT_FOUND/s],
     ['an unknown option', ['--frobnicate'], /Unknown option '--frobnicate'/],
     ['a seed that is not a number', ['--seed', 'xyz'], /seed must be an integer/],
     ['a fault kind that does not exist', ['--fault', 'meltdown'], /--fault: the kind must be one of/],
+    ['a fault without its parameter', ['--fault', '{"kind":"callbackDelay"}'], /could not run: .*fault\.delayMs must be a number/s],
     ['a UMD, without the UMD host', ['--umd', 'Miracast.dll'], /needs the UMD host/],
     ['an unreadable known-failures file', ['--known-failures', 'no/such/file.txt'], /cannot read/],
   ])('exit code 2 when the run cannot be made: %s', async (_what, args, message) => {

@@ -120,7 +120,7 @@ export async function runConformance<C extends CheckBase>(subject: Subject<C>, o
   try {
     description = await subject.open();
   } catch (error) {
-    throw new RunSetupError(`cannot reach the ${subject.kind}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new RunSetupError(`cannot open the ${subject.kind}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   }
   const needs = new Map(description.needs.map((n) => [n.id, n]));
   const timeUp = new AbortController();

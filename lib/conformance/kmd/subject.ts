@@ -144,20 +144,13 @@ export class KmdSubject implements Subject<KmdCheck> {
     this.#handles.delete(rule.id);
     const start = this.#windowStart.get(rule.id);
     this.#windowStart.delete(rule.id);
+    let stats: DriverStats;
     try {
       await settleWithin(Promise.all(handles.map((h) => h.close())), this.#answerMs, 'closing the check\'s handles');
       const control = this.#device;
       await settleWithin(control.resetFaults(), this.#answerMs, 'resetting faults');
       await settleWithin(control.configureResponder({ enabled: false }), this.#answerMs, 'turning the responder off');
-      const stats = await this.#idleOrLast();
-      if (!isIdle(stats)) report.findings.push(...leftovers(stats));
-      if (start) {
-        const added = stats.contractViolations - start.stats.contractViolations;
-        if (added > 0) {
-          this.violationsByRule.set(rule.id, added);
-          report.evidence.push(`the host counted ${added} contract violation(s) of the miniport during this check`);
-        }
-      }
+      stats = await this.#settled(start?.stats);
     } catch (error) {
       if (error instanceof NoAnswerError || isDeviceGone(error)) {
         this.#alive = false;
@@ -171,8 +164,15 @@ export class KmdSubject implements Subject<KmdCheck> {
       throw error;
     }
     const from = start?.mark ?? this.#traceNext;
-    const read = await this.#collectTrace();
-    const windowEvents = read.filter((e) => e.sequence >= from);
+    const windowEvents = (await this.#collectTrace()).filter((e) => e.sequence >= from);
+    if (start && !settledSince(stats, start.stats)) report.findings.push(...leftovers(stats, start.stats, windowEvents));
+    if (start) {
+      const added = stats.contractViolations - start.stats.contractViolations;
+      if (added > 0) {
+        this.violationsByRule.set(rule.id, added);
+        report.evidence.push(`the host counted ${added} contract violation(s) of the miniport during this check`);
+      }
+    }
     const own = rule.usesFaults ?? [];
     report.configuration = [...new Set(windowEvents.flatMap((e) => (e.kind === 'fault' && !own.includes(e.fault) ? [e.fault] : [])))];
     if (windowEvents.length > 0) {
@@ -181,15 +181,27 @@ export class KmdSubject implements Subject<KmdCheck> {
     return report;
   }
 
-  /** Waits for the driver to be idle; returns the last stats either way. */
-  async #idleOrLast(): Promise<DriverStats> {
-    const control = this.#device;
-    try {
-      return await pollUntil(() => settleWithin(control.stats(), this.#answerMs, 'stats'), isIdle, 'the driver to be idle', this.#idleMs);
-    } catch (error) {
-      if (error instanceof NoAnswerError) throw error;
-      return await settleWithin(control.stats(), this.#answerMs, 'stats');
+  /**
+   * Waits until the driver holds no more than when the check began (contexts, messages, IRPs,
+   * miniport blocks and allocations), or until what it holds has stopped changing for a second
+   * (a leak: waiting longer would only slow every later check). Returns the last stats.
+   */
+  async #settled(start: DriverStats | undefined): Promise<DriverStats> {
+    const read = () => settleWithin(this.#device.stats(), this.#answerMs, 'stats');
+    const done = (s: DriverStats) => (start ? settledSince(s, start) : isIdle(s));
+    const deadline = Date.now() + this.#idleMs;
+    let stats = await read();
+    let last = holdings(stats).join();
+    let stableSince = Date.now();
+    while (!done(stats) && Date.now() < deadline && Date.now() - stableSince < 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stats = await read();
+      if (holdings(stats).join() !== last) {
+        last = holdings(stats).join();
+        stableSince = Date.now();
+      }
     }
+    return stats;
   }
 
   /** Reads the trace from where the last read ended; keeps the events for the timeline. */
@@ -241,20 +253,41 @@ async function readAll(device: MiracastDevice, since: number): Promise<{ events:
   }
 }
 
-/** What a check left behind, and who holds it. */
-function leftovers(stats: DriverStats): { message: string; evidence: string[]; attribution: Judged }[] {
+/** What the driver holds that a finished check should have given back. */
+function holdings(s: DriverStats): number[] {
+  return [s.hostContexts, s.hostMessages, s.irpsPending, s.miniportBlocks, s.miniportContexts, s.allocationsOutstanding - s.fileContexts];
+}
+
+/** Nothing left from the check: no context, message or pended IRP, and the miniport and the pool
+    back where they were when it began (what an earlier check leaked is not this one's). */
+function settledSince(now: DriverStats, start: DriverStats): boolean {
+  return now.hostContexts === 0 && now.hostMessages === 0 && now.irpsPending === 0 &&
+    now.miniportBlocks <= start.miniportBlocks && now.miniportContexts <= start.miniportContexts &&
+    now.allocationsOutstanding - now.fileContexts <= start.allocationsOutstanding - start.fileContexts;
+}
+
+/** What a check left behind, and who holds it: the trace says whether the host called
+    DestroyContext for every context the miniport created. */
+function leftovers(stats: DriverStats, start: DriverStats, events: readonly TraceEvent[]): { message: string; evidence: string[]; attribution: Judged }[] {
   const found: { message: string; evidence: string[]; attribution: Judged }[] = [];
-  const evidence = [`driver stats after the check: miniportBlocks ${stats.miniportBlocks}, miniportContexts ${stats.miniportContexts}, ` +
-    `hostContexts ${stats.hostContexts}, hostMessages ${stats.hostMessages}, irpsPending ${stats.irpsPending}, ` +
-    `allocationsOutstanding ${stats.allocationsOutstanding}, handlesOpen ${stats.handlesOpen}`];
-  if (stats.miniportBlocks > 0) {
-    found.push({ message: `the miniport still holds ${stats.miniportBlocks} send block(s) after every callback ran: a leak`, evidence, attribution: 'miniport' });
+  const evidence = [`driver stats after the check (at its start): miniportBlocks ${stats.miniportBlocks} (${start.miniportBlocks}), ` +
+    `miniportContexts ${stats.miniportContexts} (${start.miniportContexts}), hostContexts ${stats.hostContexts}, hostMessages ` +
+    `${stats.hostMessages}, irpsPending ${stats.irpsPending}, allocationsOutstanding ${stats.allocationsOutstanding} ` +
+    `(${start.allocationsOutstanding}), handlesOpen ${stats.handlesOpen} (${start.handlesOpen})`];
+  const blocks = stats.miniportBlocks - start.miniportBlocks;
+  if (blocks > 0) {
+    found.push({ message: `the miniport kept ${blocks} send block(s) after every callback ran: a leak`, evidence, attribution: 'miniport' });
   }
-  if (stats.miniportContexts > 0 && stats.hostContexts === 0) {
-    found.push({ message: `the miniport still holds ${stats.miniportContexts} context allocation(s) after DestroyContext`, evidence, attribution: 'miniport' });
+  const contexts = stats.miniportContexts - start.miniportContexts;
+  if (contexts > 0) {
+    const created = events.filter((e) => e.kind === 'ddiExit' && e.ddi === 'createContext' && e.status === 0).length;
+    const destroyed = events.filter((e) => e.kind === 'ddiEnter' && e.ddi === 'destroyContext').length;
+    found.push(created > destroyed
+      ? { message: `the host called DestroyContext ${destroyed} time(s) for ${created} context(s) the miniport created`, evidence, attribution: 'host' }
+      : { message: `the miniport kept ${contexts} context allocation(s) after DestroyContext`, evidence, attribution: 'miniport' });
   }
   if (found.length === 0) {
-    found.push({ message: 'the host was not idle after the check (contexts, messages or IRPs left)', evidence, attribution: 'host' });
+    found.push({ message: 'the host was not idle after the check (contexts, messages, IRPs or allocations left)', evidence, attribution: 'host' });
   }
   return found;
 }

@@ -148,9 +148,10 @@ export async function checkArrivalFromIoControl(c: KmdCheck): Promise<void> {
   } finally {
     await context.destroy();
   }
-  const events = (await c.trace(mark)).filter((e) => e.contextId === context.id);
-  const enter = events.find((e) => e.kind === 'ddiEnter' && e.ddi === 'ioControl');
-  const exit = events.find((e) => e.kind === 'ddiExit' && e.ddi === 'ioControl');
+  const events = await c.trace(mark);
+  const enter = events.find((e) => e.kind === 'ddiEnter' && e.ddi === 'ioControl' && e.contextId === context.id);
+  const exit = events.find((e) => e.kind === 'ddiExit' && e.ddi === 'ioControl' && e.contextId === context.id);
+  // Which child it names is kmd.create.target-id's business: here only when it comes counts.
   const arrival = hpdOf(events).find((e) => e.connected);
   if (!enter || !exit) throw new Error('the trace has no IoControl for the arrival request');
   if (!arrival) {

@@ -98,6 +98,7 @@ export async function checkIoControlFuzz(c: KmdCheck): Promise<void> {
   const space = c.hooks ? testMiniportCommandSpace(c.constants) : undefined;
   const maxBytes = c.constants.limits.maxIoControlBytes;
   const context = await c.device.createContext();
+  const stateBefore = c.hooks ? await context.miniport.readState() : undefined;
   const problems = new Map<string, string[]>();
   const statuses = new Map<string, number>();
   const cases: FuzzCase[] = [];
@@ -173,11 +174,11 @@ export async function checkIoControlFuzz(c: KmdCheck): Promise<void> {
       if (pending.length >= traceBatch) await audit();
     }
     if (pending.length > 0 && stopped !== 'the driver host stopped answering') await audit();
-    if (c.hooks && stopped !== 'the driver host stopped answering') {
+    if (stateBefore && stopped !== 'the driver host stopped answering') {
       const state = await context.miniport.readState();
-      if (state.badCallbacks !== 0 || state.blocksOutstanding !== 0) {
-        c.finding(`after fuzzing, the miniport reports ${state.blocksOutstanding} block(s) outstanding and ${state.badCallbacks} bad callback(s)`);
-      }
+      const blocks = state.blocksOutstanding - stateBefore.blocksOutstanding;
+      const bad = state.badCallbacks - stateBefore.badCallbacks;
+      if (blocks !== 0 || bad !== 0) c.finding(`fuzzing left the miniport with ${blocks} more block(s) outstanding and ${bad} more bad callback(s)`);
     }
   } finally {
     await outcome(context.destroy());

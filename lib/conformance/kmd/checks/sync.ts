@@ -62,30 +62,29 @@ function reportOverlaps(c: KmdCheck, result: StormResult, kind: OverlapKind, wha
   }
 }
 
-/** One of CreateContext, DestroyContext and IoControl inside the miniport at a time. */
-export async function checkMiracastClass(c: KmdCheck): Promise<void> {
-  const result = await storm(c, false);
-  reportOverlaps(c, result, 'miracastClass', 'Miracast-class');
+/** Runs the storm and judges one kind of overlap, from the trace and from the miniport's own detector. */
+async function checkStorm(c: KmdCheck, kind: OverlapKind): Promise<void> {
+  const what = kind === 'miracastClass' ? 'Miracast-class' : 'third-level';
+  const counter = kind === 'miracastClass' ? 'classOverlaps' : 'level3Overlaps';
+  const result = await storm(c, kind === 'thirdLevel');
+  reportOverlaps(c, result, kind, what);
   if (result.stateBefore && result.stateAfter) {
-    const seen = result.stateAfter.classOverlaps - result.stateBefore.classOverlaps;
-    c.evidence(`the test miniport's own detector counted ${seen} Miracast-class overlap(s)`);
-    if (seen > 0 && !result.overlaps.some((o) => o.kind === 'miracastClass')) {
-      c.finding(`the miniport saw ${seen} Miracast-class overlap(s) the host's trace does not show`);
+    const seen = result.stateAfter[counter] - result.stateBefore[counter];
+    c.evidence(`the test miniport's own detector counted ${seen} ${what} overlap(s)`);
+    if (seen > 0 && !result.overlaps.some((o) => o.kind === kind)) {
+      c.finding(`the miniport saw ${seen} ${what} overlap(s) the host's trace does not show`);
     }
   }
 }
 
+/** One of CreateContext, DestroyContext and IoControl inside the miniport at a time. */
+export function checkMiracastClass(c: KmdCheck): Promise<void> {
+  return checkStorm(c, 'miracastClass');
+}
+
 /** QueryCaps and HardwareAccess IoControls (third level) run with nothing else inside the miniport. */
-export async function checkThirdLevel(c: KmdCheck): Promise<void> {
-  const result = await storm(c, true);
-  reportOverlaps(c, result, 'thirdLevel', 'third-level');
-  if (result.stateBefore && result.stateAfter) {
-    const seen = result.stateAfter.level3Overlaps - result.stateBefore.level3Overlaps;
-    c.evidence(`the test miniport's own detector counted ${seen} third-level overlap(s)`);
-    if (seen > 0 && !result.overlaps.some((o) => o.kind === 'thirdLevel')) {
-      c.finding(`the miniport saw ${seen} third-level overlap(s) the host's trace does not show`);
-    }
-  }
+export function checkThirdLevel(c: KmdCheck): Promise<void> {
+  return checkStorm(c, 'thirdLevel');
 }
 
 /** The harness's own instrument: the test miniport's overlap detector sees overlaps when the host skips the lock. */
