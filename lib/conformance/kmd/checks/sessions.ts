@@ -99,7 +99,7 @@ export async function checkConcurrentHandling(c: KmdCheck): Promise<void> {
   const { held } = await recordingAgent(c, { manualSessions: false, hold: () => true });
   const context = await c.device.createContext();
   const sends = Array.from({ length: count }, (_, i) => outcome(context.sendMessage(Buffer.from(`m${i}`), { outputSize: 8, timeoutMs: sendTimeoutMs })));
-  const inside = await c.waitFor(async () => held.length, (n) => n === count, `${count} messages in the handler at once`, 5000)
+  const inside = await c.waitFor(async () => held.length, (n) => n === count, `${count} messages in the handler at once`, 10_000)
     .catch(() => held.length);
   for (const answer of held) answer();
   await Promise.all(sends);
