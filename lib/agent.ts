@@ -2,12 +2,20 @@
 // through pended receive requests (several messages per receive when several are queued); the
 // handler answers each one (HandleKernelModeMessage: a status and output bytes); the answers go
 // back in batches, one IOCTL for every answer ready in the same turn.
+//
+// Every message gets an answer: the handler's reply, copied the moment the handler's result is
+// known; or an error status when the handler fails, when the driver refuses the reply record, or
+// when the reply cannot be sent (a batch that fails whole is retried reply by reply, and the one
+// that still fails is answered with an error status). Each such failure reaches the error path
+// (onError, 'handlerError', or a process warning). The agent reaches the driver only through its
+// request channel.
 import { EventEmitter } from 'node:events';
-import type { MiracastDevice, IssuedRequest } from './device';
+import type { IssuedRequest, RequestChannel } from './channel';
+import { ReplySender, type PendingReply } from './agent-replies';
 import type { MiracastContext } from './context';
 import { NtStatusError } from './errors';
 import { NtStatus } from './ntstatus';
-import { checkBytes, checkStatus } from './validate';
+import { checkBoolean, checkBytes, checkFunction, checkInteger, checkOptions, checkStatus, invalidArgType } from './validate';
 
 export interface AgentMessage {
   /** The host's id for this message. */
@@ -42,39 +50,65 @@ export interface AgentOptions {
   onError?: (error: unknown, message: AgentMessage) => void;
 }
 
-interface PendingReply {
-  messageId: number;
-  status: number;
-  output?: Uint8Array;
+/** Checks attachAgent's arguments; returns the options. */
+export function checkAgentArguments(handler: unknown, options: AgentOptions | undefined): AgentOptions {
+  checkFunction<AgentHandler>(handler, 'handler');
+  const opts = checkOptions(options, 'options');
+  checkBoolean(opts.manualSessions, 'options.manualSessions', false);
+  checkBoolean(opts.ref, 'options.ref', true);
+  if (opts.onError !== undefined) checkFunction(opts.onError, 'options.onError');
+  checkInteger(opts.receiveDepth, 'options.receiveDepth', 1, 16, 2);
+  return opts;
 }
 
 /**
- * Events: 'handlerError' (error, message) when the handler threw or rejected (the message was
- * answered with an error status); 'detached' (error?) when the agent stops receiving.
+ * Events: 'handlerError' (error, message) when the handler threw or rejected, or its reply could
+ * not be delivered (the message was answered with an error status); 'detached' (error?) when the
+ * agent stops receiving.
  */
 export class MiracastAgent extends EventEmitter implements AsyncDisposable {
-  readonly device: MiracastDevice;
+  readonly #channel: RequestChannel;
   readonly #handler: AgentHandler;
   readonly #onError: AgentOptions['onError'];
   readonly #depth: number;
   #ref: boolean;
   #attached = true;
-  #receives = new Map<number, Promise<void>>();
-  #pending: PendingReply[] = [];
-  #flushScheduled = false;
-  #replying = new Set<Promise<void>>();
+  #detaching: Promise<void> | undefined;
+  readonly #receives = new Map<number, Promise<void>>();
+  readonly #replies: ReplySender<AgentMessage>;
   #handled = 0;
   #handlerErrors = 0;
-  #discardedReplies = 0;
+  #replyErrors = 0;
 
-  /** @internal use device.attachAgent() */
-  constructor(device: MiracastDevice, handler: AgentHandler, options: AgentOptions) {
+  /**
+   * @internal device.attachAgent() is the public way. Attaches the channel's handle as the agent
+   * and starts receiving.
+   */
+  static async attach(channel: RequestChannel, handler: AgentHandler, options?: AgentOptions): Promise<MiracastAgent> {
+    const opts = checkAgentArguments(handler, options);
+    await channel.request('attachAgent', [opts.manualSessions ?? false]);
+    const agent = new MiracastAgent(channel, handler, opts);
+    agent.#start();
+    return agent;
+  }
+
+  private constructor(channel: RequestChannel, handler: AgentHandler, options: AgentOptions) {
     super();
-    this.device = device;
+    this.#channel = channel;
     this.#handler = handler;
     this.#onError = options.onError;
     this.#depth = options.receiveDepth ?? 2;
     this.#ref = options.ref ?? true;
+    // The sender's view of this agent: whether answers are still wanted; where failures go.
+    this.#replies = new ReplySender<AgentMessage>(channel, {
+      wantsReplies: () => this.#attached && !this.#channel.closed,
+      replyFailed: (error, message, final) => {
+        this.#replyErrors++;
+        this.#report(error, message,
+          final ? 'could not answer (the message stays outstanding until the agent detaches)' : 'reply was not delivered');
+      },
+      statusOf: (error) => this.#statusOf(error),
+    });
   }
 
   get attached(): boolean {
@@ -91,73 +125,92 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     return this.#handlerErrors;
   }
 
+  /** Replies the driver refused or that could not be sent (each reported, the message answered with an error status). */
+  get replyErrors(): number {
+    return this.#replyErrors;
+  }
+
   /** Answers the driver no longer wanted (the message was dropped meanwhile: stop, destroy). */
   get discardedReplies(): number {
-    return this.#discardedReplies;
+    return this.#replies.discarded;
   }
 
   /** The agent no longer keeps the process alive. */
   unref(): this {
     this.#ref = false;
-    for (const id of this.#receives.keys()) this.device.setRef(id, false);
+    for (const id of this.#receives.keys()) this.#channel.setRef(id, false);
     return this;
   }
 
   ref(): this {
     this.#ref = true;
-    for (const id of this.#receives.keys()) this.device.setRef(id, true);
+    for (const id of this.#receives.keys()) this.#channel.setRef(id, true);
     return this;
   }
 
   /** StartMiracastSession for a context: messages held for it are delivered. */
   async startSession(context: MiracastContext | number): Promise<void> {
-    await this.#session(context, this.device.constants.sessionActions.START, 'startSession');
+    await this.#session(context, this.#channel.constants.sessionActions.START, 'startSession');
   }
 
   /** StopMiracastSession for a context: messages not yet delivered, and any sent later, are dropped. */
   async stopSession(context: MiracastContext | number): Promise<void> {
-    await this.#session(context, this.device.constants.sessionActions.STOP, 'stopSession');
+    await this.#session(context, this.#channel.constants.sessionActions.STOP, 'stopSession');
   }
 
   async #session(context: MiracastContext | number, action: number, operation: string): Promise<void> {
     const id = typeof context === 'number' ? context : context?.id;
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new TypeError('context must be a MiracastContext or a context id');
+      throw invalidArgType('context must be a MiracastContext or a context id');
     }
-    const issued = this.device.issue<void>('session', [id, action]);
-    await this.device.settle(operation, issued);
+    const issued = this.#channel.issue<void>('session', [id, action]);
+    await this.#channel.settle(operation, issued);
   }
 
   /**
    * Stops being the agent. Messages received but not answered complete with an error status
-   * (STATUS_DEVICE_REMOVED) in the driver; later sends fail at once, as with no agent.
+   * (STATUS_DEVICE_REMOVED) in the driver; later sends fail at once, as with no agent. When it
+   * resolves, no request of the agent is in flight and no answer is waiting to be sent.
    */
-  async detach(): Promise<void> {
-    if (!this.#attached) return;
-    this.#attached = false;
-    try {
-      await this.device.request('detachAgent', []);
-    } finally {
-      await Promise.allSettled([...this.#receives.values(), ...this.#replying]);
-      this.emit('detached');
-    }
+  detach(): Promise<void> {
+    this.#detaching ??= this.#end(undefined, true);
+    return this.#detaching;
   }
 
   /** @internal the device closed: the driver detaches the agent with the handle */
   markDetached(): void {
     if (this.#attached) {
       this.#attached = false;
+      this.#replies.clear();
       this.emit('detached');
     }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.device.closed) return;
+    if (this.#channel.closed) return;
     await this.detach();
   }
 
-  /** @internal keeps `receiveDepth` receives in flight */
-  start(): void {
+  /** Detaches in the driver (unless the handle is closing), then waits for every request of the agent. */
+  async #end(error: unknown, rethrow: boolean): Promise<void> {
+    const wasAttached = this.#attached;
+    this.#attached = false;
+    this.#replies.clear();
+    try {
+      if (wasAttached && !this.#channel.closed) await this.#channel.request('detachAgent', []);
+    } catch (failure) {
+      if (rethrow) throw failure;
+    } finally {
+      await Promise.allSettled([...this.#receives.values(), ...this.#replies.inFlight]);
+      if (wasAttached) {
+        if (error === undefined) this.emit('detached');
+        else this.emit('detached', error);
+      }
+    }
+  }
+
+  /** Keeps `receiveDepth` receives in flight. */
+  #start(): void {
     while (this.#attached && this.#receives.size < this.#depth) {
       this.#receive();
     }
@@ -166,21 +219,21 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
   #receive(): void {
     let issued: IssuedRequest<AgentMessage[]>;
     try {
-      issued = this.device.issue<AgentMessage[]>('receive', [this.#bufferSize()], this.#ref);
+      issued = this.#channel.issue<AgentMessage[]>('receive', [this.#bufferSize()], this.#ref);
     } catch (error) {
       this.#stop(error);
       return;
     }
-    const done = this.device.settle('receive', issued).then(
+    const done = this.#channel.settle('receive', issued).then(
       (messages) => {
         this.#receives.delete(issued.id);
         for (const message of messages) this.#dispatch(message);
-        this.start();
+        this.#start();
       },
       (error: unknown) => {
         this.#receives.delete(issued.id);
         // Cancelled because we detached or the device closed: the normal end.
-        if (this.#attached && !this.device.closed) this.#stop(error);
+        if (this.#attached && !this.#channel.closed) this.#stop(error);
       },
     );
     this.#receives.set(issued.id, done);
@@ -188,13 +241,13 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
 
   #bufferSize(): number {
     // Room for one message of the largest size, and many small ones.
-    return Math.max(this.device.constants.limits.receiveBufferMin, 256 * 1024);
+    return Math.max(this.#channel.constants.limits.receiveBufferMin, 256 * 1024);
   }
 
+  /** Receiving failed: the agent ends, and leaves the driver's agent slot free for another. */
   #stop(error: unknown): void {
     if (!this.#attached) return;
-    this.#attached = false;
-    this.emit('detached', error);
+    this.#detaching ??= this.#end(error, false);
   }
 
   #dispatch(message: AgentMessage): void {
@@ -215,33 +268,42 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     }
   }
 
-  /** A handler's return value as the reply record, or a failure if it is unusable. */
-  #reply(reply: AgentReply | undefined | void, message: AgentMessage): PendingReply {
+  /**
+   * A handler's return value as the reply record, or a failure if it is unusable. The output is
+   * copied now: a handler may reuse its buffer for the next message before this batch is sent.
+   */
+  #reply(reply: AgentReply | undefined | void, message: AgentMessage): PendingReply<AgentMessage> {
     try {
       if (reply === undefined || reply === null) {
-        return { messageId: message.messageId, status: NtStatus.STATUS_SUCCESS };
+        return { message, status: NtStatus.STATUS_SUCCESS, attempts: 0 };
       }
       if (typeof reply !== 'object') {
-        throw new TypeError('the agent handler must return { status?, output? } or nothing');
+        throw invalidArgType('the agent handler must return { status?, output? } or nothing');
       }
       const status = checkStatus(reply.status, 'reply.status', NtStatus.STATUS_SUCCESS);
-      const output = reply.output === undefined ? undefined : checkBytes(reply.output, 'reply.output', message.outputSize);
-      return { messageId: message.messageId, status, output };
+      const output = reply.output === undefined ? undefined : Buffer.from(checkBytes(reply.output, 'reply.output', message.outputSize));
+      return { message, status, output, attempts: 0 };
     } catch (error) {
       return this.#failed(error, message);
     }
   }
 
   /** Surfaces a handler failure (never swallowed) and answers the message with an error status. */
-  #failed(error: unknown, message: AgentMessage): PendingReply {
+  #failed(error: unknown, message: AgentMessage): PendingReply<AgentMessage> {
     this.#handlerErrors++;
+    this.#report(error, message, 'handler failed');
+    return { message, status: this.#statusOf(error), attempts: 0 };
+  }
+
+  /** Hands an error to onError and 'handlerError' listeners, or makes it a process warning. */
+  #report(error: unknown, message: AgentMessage, what: string): void {
     let reported = false;
     if (this.#onError) {
       try {
         this.#onError(error, message);
         reported = true;
       } catch (secondary) {
-        process.emitWarning(`miracast-hil agent onError threw: ${String(secondary)}`);
+        process.emitWarning(`miracast-hil agent onError threw: ${String(secondary)}`, 'MiracastAgentWarning');
       }
     }
     if (this.listenerCount('handlerError') > 0) {
@@ -250,67 +312,23 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     }
     if (!reported) {
       process.emitWarning(
-        `miracast-hil agent handler failed for message ${message.messageId}: ${error instanceof Error ? error.stack : String(error)}`,
+        `miracast-hil agent ${what} for message ${message.messageId}: ${error instanceof Error ? error.stack : String(error)}`,
         'MiracastAgentWarning',
       );
     }
-    let status: number = this.device.constants.statuses.HANDLER_FAILED;
-    if (error instanceof NtStatusError) {
-      status = error.status;
-    } else if (error instanceof RangeError && /reply\.output/.test(error.message)) {
-      status = NtStatus.STATUS_BUFFER_TOO_SMALL;
-    } else if (typeof (error as { ntstatus?: unknown })?.ntstatus === 'number') {
-      status = (error as { ntstatus: number }).ntstatus >>> 0;
-    }
-    return { messageId: message.messageId, status };
   }
 
-  #answer(reply: PendingReply): void {
+  /** The error status a failure answers its message with. */
+  #statusOf(error: unknown): number {
+    if (error instanceof NtStatusError) return error.status;
+    if (error instanceof RangeError && /reply\.output/.test(error.message)) return NtStatus.STATUS_BUFFER_TOO_SMALL;
+    const ntstatus = (error as { ntstatus?: unknown } | null)?.ntstatus;
+    if (typeof ntstatus === 'number' && Number.isInteger(ntstatus)) return ntstatus >>> 0;
+    return this.#channel.constants.statuses.HANDLER_FAILED;
+  }
+
+  #answer(reply: PendingReply<AgentMessage>): void {
     this.#handled++;
-    if (!this.#attached) return;   // the driver already completed it (AGENT_GONE)
-    this.#pending.push(reply);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      queueMicrotask(() => this.#flush());
-    }
-  }
-
-  /** Sends every answer ready now, in as few IOCTLs as the batch limit allows. */
-  #flush(): void {
-    this.#flushScheduled = false;
-    if (!this.#attached || this.device.closed) {
-      this.#pending = [];
-      return;
-    }
-    const limit = this.device.constants.limits.maxReplyBatchBytes - 8;
-    while (this.#pending.length > 0) {
-      let bytes = 0;
-      let count = 0;
-      while (count < this.#pending.length) {
-        const size = 24 + (((this.#pending[count].output?.byteLength ?? 0) + 7) & ~7);
-        if (count > 0 && bytes + size > limit) break;
-        bytes += size;
-        count++;
-      }
-      const batch = this.#pending.splice(0, count);
-      let issued: IssuedRequest<number[]>;
-      try {
-        issued = this.device.issue<number[]>('reply', [batch]);
-      } catch {
-        return;   // closed meanwhile: the driver completes the messages itself
-      }
-      const sent = this.device.settle('reply', issued).then(
-        (results) => {
-          for (const result of results) {
-            if (result === this.device.constants.statuses.REPLY_UNKNOWN) this.#discardedReplies++;
-          }
-        },
-        (error: unknown) => {
-          if (this.#attached && !this.device.closed) this.#stop(error);
-        },
-      );
-      this.#replying.add(sent);
-      void sent.finally(() => this.#replying.delete(sent));
-    }
+    this.#replies.queue(reply);
   }
 }

@@ -1,7 +1,11 @@
 // The native addon, typed. It is loaded on first use, so that importing the package on a system
-// without it (type checks, documentation tools, Linux) does not fail.
+// without it (type checks, documentation tools, Linux) does not fail. Where it is found:
+// MIRACAST_HIL_ADDON (a path), else node-gyp-build's search (build/Release from a source install,
+// then prebuilds/<platform>-<arch>/). Every way loading can fail gets a message that says what
+// to do to someone who installed the package. NODE_DEBUG=miracast-hil logs every request.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { debugDevice, debugEnabled } from './debug';
 
 /** A failed request as the addon reports it; the library turns it into a typed error. */
 export interface NativeFailure {
@@ -62,39 +66,154 @@ export interface NativeConstants {
   };
 }
 
+/** A fact the platform could not give, and why. */
+export interface UnknownFact {
+  value: null;
+  reason: string;
+}
+
+/** What `miracast-hil doctor` asks the machine (native/system.cc). */
+export interface NativeSystemInfo {
+  /** Wine's version when running under Wine, else null. */
+  wine: string | null;
+  elevated: { value: boolean } | UnknownFact;
+  testSigning: { value: boolean; enabled: boolean; options: number } | UnknownFact;
+  /** GraphicsDrivers values: a DWORD, null when absent, or why it could not be read. */
+  graphicsDrivers: Record<'PlatformSupportMiracast' | 'MiracastUseIhvDriver' | 'MiracastForceDisable', number | null | UnknownFact>;
+  adapters:
+    | { value: { luid: string; sources: number; miracast: 'ihv' | 'microsoft' | 'none' | 'unknown' | null; reason?: string }[] }
+    | UnknownFact;
+}
+
 export interface NativeModule {
   Device: new (path: string) => NativeDevice;
   constants: NativeConstants;
   engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number };
+  systemInfo(): NativeSystemInfo;
 }
 
-let loaded: NativeModule | undefined;
 
-/** Where the addon is looked for: MIRACAST_HIL_ADDON, the local build, then prebuilds/. */
-function candidates(): string[] {
-  const root = path.resolve(__dirname, '..');
-  const list = [
-    path.join(root, 'build', 'addon', 'miracast_hil.node'),
-    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'miracast_hil.node'),
-  ];
+let loaded: NativeModule | undefined;
+let loadedFrom: string | undefined;
+
+/** The package's root (dist/..). */
+export const packageRoot = path.resolve(__dirname, '..');
+
+/** Thrown when the addon cannot be found or loaded; `code` says which case it is. */
+export class AddonLoadError extends Error {
+  readonly code: 'ERR_MIRACAST_HIL_PLATFORM' | 'ERR_MIRACAST_HIL_ADDON_NOT_FOUND' | 'ERR_MIRACAST_HIL_ADDON_ARCH' | 'ERR_MIRACAST_HIL_ADDON_LOAD';
+  /** The file it tried, when there was one. */
+  readonly file?: string;
+  constructor(code: AddonLoadError['code'], message: string, options?: { file?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AddonLoadError';
+    this.code = code;
+    if (options?.file !== undefined) this.file = options.file;
+  }
+}
+
+const machineArch: Record<number, string> = { 0x8664: 'x64', 0xaa64: 'arm64', 0x014c: 'ia32', 0x01c4: 'arm' };
+
+/** The architecture a PE image (.node) was built for, from its COFF header; undefined if it is no PE image. */
+export function peArchitecture(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const header = Buffer.alloc(0x40);
+    if (fs.readSync(fd, header, 0, header.length, 0) < header.length || header.readUInt16LE(0) !== 0x5a4d) return undefined;
+    const peOffset = header.readUInt32LE(0x3c);
+    const pe = Buffer.alloc(6);
+    if (fs.readSync(fd, pe, 0, pe.length, peOffset) < pe.length || pe.readUInt32LE(0) !== 0x00004550) return undefined;
+    const machine = pe.readUInt16LE(4);
+    return machineArch[machine] ?? `machine 0x${machine.toString(16)}`;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function prebuiltTargets(): string[] {
+  try {
+    return fs.readdirSync(path.join(packageRoot, 'prebuilds'));
+  } catch {
+    return [];
+  }
+}
+
+/** The addon file to load, or an AddonLoadError saying why there is none. */
+export function locateAddon(): string {
   const override = process.env.MIRACAST_HIL_ADDON;
-  return override ? [override, ...list] : list;
+  if (override !== undefined && override !== '') {
+    if (!fs.existsSync(override)) {
+      throw new AddonLoadError('ERR_MIRACAST_HIL_ADDON_NOT_FOUND',
+        `MIRACAST_HIL_ADDON is set to ${override}, which does not exist. Unset MIRACAST_HIL_ADDON to use the ` +
+          'addon that ships with miracast-hil, or point it at a miracast_hil.node that exists.', { file: override });
+    }
+    return path.resolve(override);
+  }
+  let nodeGypBuild: { path(dir: string): string };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+  } catch (cause) {
+    throw new AddonLoadError('ERR_MIRACAST_HIL_ADDON_NOT_FOUND',
+      'miracast-hil\'s dependency node-gyp-build (which finds its addon) is missing: reinstall miracast-hil (npm install miracast-hil)',
+      { cause });
+  }
+  try {
+    return nodeGypBuild.path(packageRoot);
+  } catch (cause) {
+    const target = `${process.platform}-${process.arch}`;
+    const shipped = prebuiltTargets();
+    throw new AddonLoadError('ERR_MIRACAST_HIL_ADDON_NOT_FOUND',
+      `miracast-hil has no addon for ${target} in ${packageRoot} ` +
+        (shipped.length > 0 ? `(it has prebuilt addons for ${shipped.join(', ')} only). ` : '(no prebuilds/ folder and no source build). ') +
+        `Reinstall it with the Node that runs it (npm install miracast-hil), so that its install step builds one; ` +
+        'if a bundler or packager (Electron, a single-executable app) copied the package, keep its prebuilds/ folder ' +
+        'and load .node files from outside any archive.', { cause });
+  }
+}
+
+function loadError(file: string, cause: unknown): AddonLoadError {
+  const built = peArchitecture(file);
+  if (built !== undefined && built !== process.arch) {
+    return new AddonLoadError('ERR_MIRACAST_HIL_ADDON_ARCH',
+      `the miracast-hil addon at ${file} is built for ${built}, but this Node runs as ${process.arch}. Use the ` +
+        `${process.arch} addon (prebuilds/win32-${process.arch}/, or reinstall with this Node), or run a ${built} Node.`,
+      { file, cause });
+  }
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new AddonLoadError('ERR_MIRACAST_HIL_ADDON_LOAD',
+    `the miracast-hil addon at ${file} did not load: ${reason.trim()}. Reinstall miracast-hil (npm install ` +
+      'miracast-hil) with the Node that runs it; if the file was copied by hand, copy it whole.', { file, cause });
 }
 
 export function native(): NativeModule {
   if (loaded) return loaded;
   if (process.platform !== 'win32') {
-    throw new Error(
-      'miracast-hil drives a Windows kernel driver: run it on Windows, or inside the Windows Node of the Wine lane (see README)',
-    );
+    throw new AddonLoadError('ERR_MIRACAST_HIL_PLATFORM',
+      'miracast-hil drives a Windows kernel driver: run it on Windows, or inside the Windows Node of the Wine lane (see README)');
   }
-  const found = candidates().find((file) => fs.existsSync(file));
-  if (!found) {
-    throw new Error(`the miracast-hil addon is not built (looked in ${candidates().join(', ')}); run npm run build`);
+  const file = locateAddon();
+  const built = peArchitecture(file);
+  if (built !== undefined && built !== process.arch) throw loadError(file, new Error(`built for ${built}`));
+  let addon: NativeModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(file) as NativeModule;
+  } catch (cause) {
+    throw loadError(file, cause);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded = require(found) as NativeModule;
+  if (debugEnabled()) addon = { ...addon, Device: debugDevice(addon.Device, addon.constants) };
+  loadedFrom = file;
+  loaded = addon;
   return loaded;
+}
+
+/** Where the addon was loaded from (undefined until it is). */
+export function addonPath(): string | undefined {
+  return loadedFrom;
 }
 
 export function isNativeFailure(value: unknown): value is NativeFailure {

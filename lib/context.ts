@@ -1,7 +1,7 @@
-// A Miracast context: what DxgkDdiMiracastCreateContext made, owned by the handle that created it.
-import type { MiracastDevice } from './device';
-import { checkWaitOptions } from './device';
-import { checkBoolean, checkBytes, checkInteger, checkOptions } from './validate';
+// A Miracast context: what DxgkDdiMiracastCreateContext made, owned by the handle that created it,
+// reached through that handle's request channel.
+import type { RequestChannel } from './channel';
+import { checkBoolean, checkBytes, checkInteger, checkOptions, checkWaitOptions } from './validate';
 import { MiniportCommands } from './miniport';
 import type { SendMessageResult } from './types';
 
@@ -26,18 +26,18 @@ export class MiracastContext implements AsyncDisposable {
   readonly id: number;
   /** The TargetId DxgkDdiMiracastCreateContext returned. */
   readonly targetId: number;
-  readonly device: MiracastDevice;
+  readonly #channel: RequestChannel;
   /** The test miniport's own IoControl commands, on this context. */
   readonly miniport: MiniportCommands;
   #destroyed = false;
   #destroying: Promise<void> | undefined;
 
   /** @internal use device.createContext() */
-  constructor(device: MiracastDevice, id: number, targetId: number) {
-    this.device = device;
+  constructor(channel: RequestChannel, id: number, targetId: number) {
+    this.#channel = channel;
     this.id = id;
     this.targetId = targetId;
-    this.miniport = new MiniportCommands(this);
+    this.miniport = new MiniportCommands(this, channel.constants);
   }
 
   get destroyed(): boolean {
@@ -52,22 +52,22 @@ export class MiracastContext implements AsyncDisposable {
    * agent and no responder), or AbortError / TimeoutError when cancelled.
    */
   async sendMessage(input: Uint8Array, options?: SendMessageOptions): Promise<SendMessageResult> {
-    const limits = this.device.constants.limits;
+    const limits = this.#channel.constants.limits;
     const bytes = checkBytes(input, 'input', limits.maxMessageBytes);
     const opts = checkOptions(options, 'options');
     const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxMessageBytes, 0);
     const wait = checkWaitOptions(opts.signal, opts.timeoutMs);
-    return await this.device.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait);
+    return await this.#channel.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait);
   }
 
   /** DxgkDdiMiracastIoControl (the UMD's MiracastIoControl). Resolves to the bytes it returned. */
   async ioControl(input: Uint8Array, options?: IoControlOptions): Promise<Buffer> {
-    const limits = this.device.constants.limits;
+    const limits = this.#channel.constants.limits;
     const bytes = checkBytes(input, 'input', limits.maxIoControlBytes);
     const opts = checkOptions(options, 'options');
     const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxIoControlBytes, 4096);
     const hardwareAccess = checkBoolean(opts.hardwareAccess, 'options.hardwareAccess', false);
-    return await this.device.request<Buffer>('ioControl', [this.id, bytes, outputSize, hardwareAccess]);
+    return await this.#channel.request<Buffer>('ioControl', [this.id, bytes, outputSize, hardwareAccess]);
   }
 
   /**
@@ -77,7 +77,7 @@ export class MiracastContext implements AsyncDisposable {
   destroy(): Promise<void> {
     this.#destroying ??= (async () => {
       try {
-        await this.device.request('destroyContext', [this.id]);
+        await this.#channel.request('destroyContext', [this.id]);
       } finally {
         this.markDestroyed();
       }
@@ -88,11 +88,11 @@ export class MiracastContext implements AsyncDisposable {
   /** @internal the device closed: the driver destroys the context itself */
   markDestroyed(): void {
     this.#destroyed = true;
-    this.device.forgetContext(this);
+    this.#channel.forgetContext(this);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#destroyed || this.device.closed) return;
+    if (this.#destroyed || this.#channel.closed) return;
     await this.destroy();
   }
 }

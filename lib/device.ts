@@ -1,41 +1,23 @@
-// The control device (\\.\MiracastHil): opening it, the request machinery every operation goes
+// The control device (\\.\MiracastHil): opening it, the request channel every operation goes
 // through (ids, ref/unref, AbortSignal and timeouts that cancel in the kernel, typed errors), and
-// the device-level operations.
+// the device-level operations. Contexts, the agent and the miniport commands see this device only
+// as a RequestChannel (channel.ts).
 import { native, isNativeFailure, type NativeConstants, type NativeDevice } from './binding';
-import { NtStatusError, abortError, abortReason, timeoutError } from './errors';
+import { ContractVersionError, DeviceClosedError, NtStatusError, abortError, abortReason, timeoutError } from './errors';
+import { DeviceOpenError } from './open-error';
 import { NtStatus } from './ntstatus';
 import {
-  checkBoolean, checkBytes, checkFunction, checkInteger, checkOptions, checkSignal, checkStatus, checkTimeout,
+  checkBoolean, checkBytes, checkInteger, checkOptions, checkStatus, invalidArgType, withArgumentCode,
 } from './validate';
+import type { IssuedRequest, OpName, RequestChannel, RequestOptions } from './channel';
 import { MiracastContext } from './context';
-import { MiracastAgent, type AgentHandler, type AgentOptions } from './agent';
+import { MiracastAgent, checkAgentArguments, type AgentHandler, type AgentOptions } from './agent';
 import { faultRequest, type FaultSpec } from './faults';
 import { decodeTrace, type TraceRead } from './trace';
 import type { DriverInfo, DriverStats, MiracastCaps, ResponderOptions } from './types';
 
-type OpName = keyof NativeConstants['ops'];
-
-/** Per-request options of the internal request machinery. */
-export interface RequestOptions {
-  ref?: boolean;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-/** A request issued but not awaited: its id (to cancel it or change its ref) and its promise. */
-export interface IssuedRequest<T> {
-  id: number;
-  promise: Promise<T>;
-}
-
-/** Thrown when an operation is started on a device that is closed or closing. */
-export class DeviceClosedError extends Error {
-  readonly code = 'ERR_DEVICE_CLOSED';
-  constructor(operation: string) {
-    super(`${operation}: the device is closed`);
-    this.name = 'DeviceClosedError';
-  }
-}
+export type { IssuedRequest, RequestOptions } from './channel';
+export { DeviceClosedError } from './errors';
 
 export interface OpenDeviceOptions {
   /** Win32 path of the control device. Default: \\.\MiracastHil */
@@ -44,13 +26,14 @@ export interface OpenDeviceOptions {
 
 /**
  * Opens the control device. Rejects with an NtStatusError (operation "openDevice") when the device
- * cannot be opened (no driver: STATUS_OBJECT_NAME_NOT_FOUND), or an Error when the driver speaks
- * another contract version.
+ * cannot be opened (no driver: STATUS_OBJECT_NAME_NOT_FOUND) or what opened does not answer as this
+ * driver (its handle is closed before the rejection), or a ContractVersionError when the driver
+ * speaks another contract version.
  */
 export async function openDevice(options?: OpenDeviceOptions): Promise<MiracastDevice> {
   const { path } = checkOptions(options, 'options');
   if (path !== undefined && typeof path !== 'string') {
-    throw new TypeError('options.path must be a string');
+    throw invalidArgType('options.path must be a string');
   }
   const addon = native();
   const devicePath = path ?? addon.constants.devicePath;
@@ -60,23 +43,35 @@ export async function openDevice(options?: OpenDeviceOptions): Promise<MiracastD
   } catch (error) {
     const e = error as { ntstatus?: number; win32?: number };
     if (typeof e?.ntstatus === 'number') {
-      throw new NtStatusError(e.ntstatus, 'openDevice', { win32: e.win32, cause: error });
+      const { serviceName, devicePath: defaultPath } = addon.constants;
+      throw new DeviceOpenError(e.ntstatus, { win32: e.win32, path: devicePath, service: serviceName, defaultPath, cause: error });
     }
     throw error;
   }
   const device = new MiracastDevice(handle, devicePath, addon.constants);
-  const info = await device.info();
+  let info: DriverInfo;
+  try {
+    info = await device.info();
+  } catch (error) {
+    // Something opened that is not this driver (a file, another device): the handle was opened
+    // without sharing, so keeping it until garbage collection would lock the path.
+    await device.close();
+    throw error instanceof NtStatusError ? new NtStatusError(error.status, 'openDevice', { cause: error }) : error;
+  }
   if (info.contractVersion >>> 16 !== addon.constants.contractVersion >>> 16) {
     await device.close();
-    throw new Error(
-      `the driver speaks contract ${info.contractVersion >>> 16}.${info.contractVersion & 0xffff}, ` +
-        `this library ${addon.constants.contractVersion >>> 16}.${addon.constants.contractVersion & 0xffff}`,
-    );
+    throw new ContractVersionError(info.contractVersion, addon.constants.contractVersion);
   }
   return device;
 }
 
-export class MiracastDevice implements AsyncDisposable {
+/** One listener per AbortSignal and device, however many requests share the signal. */
+interface SignalWatch {
+  readonly listener: () => void;
+  readonly cancels: Set<() => void>;
+}
+
+export class MiracastDevice implements RequestChannel, AsyncDisposable {
   /** The Win32 path this device was opened with. */
   readonly path: string;
   /** @internal */
@@ -86,6 +81,7 @@ export class MiracastDevice implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   readonly #contexts = new Set<MiracastContext>();
   #agent: MiracastAgent | undefined;
+  readonly #signals = new WeakMap<AbortSignal, SignalWatch>();
 
   /** @internal use openDevice() */
   constructor(handle: NativeDevice, path: string, constants: NativeConstants) {
@@ -104,26 +100,33 @@ export class MiracastDevice implements AsyncDisposable {
     return this.#handle.inFlight;
   }
 
-  // ------------------------------------------------------------------ request machinery
+  // ------------------------------------------------------------------ request channel
 
   /** @internal Issues a request; the caller awaits `promise` (through settle()). */
   issue<T>(op: OpName, args: unknown[], ref = true): IssuedRequest<T> {
     if (this.#closing) throw new DeviceClosedError(op);
     const id = this.#nextId;
-    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
-    const promise = this.#handle.submit(this.constants.ops[op], id, ref, ...args) as Promise<T>;
+    let promise: Promise<T>;
+    try {
+      promise = this.#handle.submit(this.constants.ops[op], id, ref, ...args) as Promise<T>;
+    } catch (error) {
+      throw withArgumentCode(error);
+    }
+    this.#nextId = id >= 0xffffffff ? 1 : id + 1;
     return { id, promise };
   }
 
-  /** @internal Awaits an issued request and turns a failure into the right error. */
+  /**
+   * @internal Awaits an issued request and turns a failure into the right error. Whatever way
+   * it settles, the request's timer and its share of the signal's listener are gone by then.
+   */
   async settle<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions = {}): Promise<T> {
     const { signal, timeoutMs } = options;
     let reason: 'abort' | 'timeout' | undefined;
-    const onAbort = () => {
+    const unwatch = signal === undefined ? undefined : this.#watchSignal(signal, () => {
       reason ??= 'abort';
       this.#handle.cancel(issued.id);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
     const timer =
       timeoutMs === undefined
         ? undefined
@@ -136,7 +139,7 @@ export class MiracastDevice implements AsyncDisposable {
     } catch (failure) {
       throw this.#failure(operation, failure, reason, signal, timeoutMs);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
       if (timer !== undefined) clearTimeout(timer);
     }
   }
@@ -155,6 +158,38 @@ export class MiracastDevice implements AsyncDisposable {
   /** @internal Whether an in-flight request keeps the event loop alive. */
   setRef(id: number, ref: boolean): boolean {
     return this.#handle.setRef(id, ref);
+  }
+
+  /** @internal */
+  forgetContext(context: object): void {
+    this.#contexts.delete(context as MiracastContext);
+  }
+
+  /**
+   * Runs `onAbort` when the signal aborts; the returned function unregisters it. A signal shared
+   * by many requests gets one listener from this device, removed with its last request.
+   */
+  #watchSignal(signal: AbortSignal, onAbort: () => void): () => void {
+    let watch = this.#signals.get(signal);
+    if (watch === undefined) {
+      const cancels = new Set<() => void>();
+      const listener = () => {
+        this.#signals.delete(signal);
+        for (const cancel of cancels) cancel();
+      };
+      watch = { listener, cancels };
+      this.#signals.set(signal, watch);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    const current = watch;
+    current.cancels.add(onAbort);
+    return () => {
+      current.cancels.delete(onAbort);
+      if (current.cancels.size === 0 && this.#signals.get(signal) === current) {
+        this.#signals.delete(signal);
+        signal.removeEventListener('abort', current.listener);
+      }
+    };
   }
 
   #failure(operation: string, failure: unknown, reason: 'abort' | 'timeout' | undefined,
@@ -202,35 +237,23 @@ export class MiracastDevice implements AsyncDisposable {
     return context;
   }
 
-  /** @internal */
-  forgetContext(context: MiracastContext): void {
-    this.#contexts.delete(context);
-  }
-
   /**
    * Attaches this handle as the agent: the stand-in for the Miracast user-mode driver, whose
    * handler answers the miniport's messages (HandleKernelModeMessage).
    */
   async attachAgent(handler: AgentHandler, options?: AgentOptions): Promise<MiracastAgent> {
-    checkFunction<AgentHandler>(handler, 'handler');
-    const opts = checkOptions(options, 'options');
-    const manualSessions = checkBoolean(opts.manualSessions, 'options.manualSessions', false);
-    checkBoolean(opts.ref, 'options.ref', true);
-    if (opts.onError !== undefined) checkFunction(opts.onError, 'options.onError');
-    checkInteger(opts.receiveDepth, 'options.receiveDepth', 1, 16, 2);
+    checkAgentArguments(handler, options);
     if (this.#agent?.attached) {
       throw new NtStatusError(this.constants.statuses.AGENT_TAKEN, 'attachAgent');
     }
-    await this.request('attachAgent', [manualSessions]);
-    const agent = new MiracastAgent(this, handler, opts);
+    const agent = await MiracastAgent.attach(this, handler, options);
     this.#agent = agent;
-    agent.start();
     return agent;
   }
 
   /** The kernel responder: when enabled it answers every message (echo) with `status` after `delayMs`. */
   async configureResponder(options: ResponderOptions): Promise<void> {
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (options === null || typeof options !== 'object') throw invalidArgType('options must be an object');
     const enabled = checkBoolean(options.enabled, 'options.enabled', true);
     const status = checkStatus(options.status, 'options.status', 0);
     const delayMs = checkInteger(options.delayMs, 'options.delayMs', 0, this.constants.limits.maxResponderDelayMs, 0);
@@ -244,7 +267,7 @@ export class MiracastDevice implements AsyncDisposable {
 
   /** Test knob: the number of Miracast targets of the test miniport (1, as on real hardware, by default). */
   async configureMiniport(options: { targetCount: number }): Promise<void> {
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (options === null || typeof options !== 'object') throw invalidArgType('options must be an object');
     const count = checkInteger(options.targetCount, 'options.targetCount', 1, this.constants.limits.maxTargets);
     await this.request('configureMiniport', [count]);
   }
@@ -292,9 +315,4 @@ export class MiracastDevice implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/** Timeout/abort options shared by operations that may wait. */
-export function checkWaitOptions(signal: unknown, timeoutMs: unknown): { signal?: AbortSignal; timeoutMs?: number } {
-  return { signal: checkSignal(signal, 'options.signal'), timeoutMs: checkTimeout(timeoutMs, 'options.timeoutMs') };
 }

@@ -1,7 +1,7 @@
 // Fault injection: the OS side misbehaving on purpose. Each fault is scoped - by a number of
 // operations (`count`), a lifetime (`durationMs`), or both - and cleared by device.resetFaults().
 import type { NativeConstants } from './binding';
-import { checkInteger, checkOptions, checkStatus } from './validate';
+import { checkInteger, checkOptions, checkStatus, invalidArgType, invalidArgValue } from './validate';
 
 export interface FaultScope {
   /** Operations the fault applies to. */
@@ -40,16 +40,16 @@ export const faultKindNames: Record<FaultKind, string> = {
 
 /** The addon arguments (kind, count, durationMs, status, param) for a fault. */
 export function faultRequest(spec: FaultSpec, constants: NativeConstants): [number, number, number, number, number] {
-  if (spec === undefined) throw new TypeError('fault must be an object');
+  if (spec === undefined) throw invalidArgType('fault must be an object');
   const f = checkOptions(spec, 'fault') as FaultSpec & Record<string, unknown>;
   const name = faultKindNames[f.kind as FaultKind];
   if (typeof f.kind !== 'string' || name === undefined) {
-    throw new TypeError(`fault.kind must be one of ${Object.keys(faultKindNames).join(', ')}`);
+    throw invalidArgValue(`fault.kind must be one of ${Object.keys(faultKindNames).join(', ')}`);
   }
   const count = checkInteger(f.count, 'fault.count', 0, 0xffffffff, 0);
   const durationMs = checkInteger(f.durationMs, 'fault.durationMs', 0, constants.limits.maxFaultDurationMs, 0);
   if (count === 0 && durationMs === 0) {
-    throw new RangeError('a fault must be scoped: give fault.count, fault.durationMs, or both');
+    throw invalidArgValue('a fault must be scoped: give fault.count, fault.durationMs, or both', 'RangeError');
   }
   let status = 0;
   let param = 0;
@@ -57,7 +57,7 @@ export function faultRequest(spec: FaultSpec, constants: NativeConstants): [numb
     case 'createContextFail':
       status = checkStatus(spec.status, 'fault.status');
       if (spec.stage !== undefined && spec.stage !== 'beforeMiniport' && spec.stage !== 'afterMiniport') {
-        throw new TypeError("fault.stage must be 'beforeMiniport' or 'afterMiniport'");
+        throw invalidArgValue("fault.stage must be 'beforeMiniport' or 'afterMiniport'");
       }
       param = spec.stage === 'afterMiniport' ? 1 : 0;
       break;
@@ -80,7 +80,7 @@ export function faultRequest(spec: FaultSpec, constants: NativeConstants): [numb
       break;
   }
   if ((spec.kind === 'createContextFail' || spec.kind === 'sendFail' || spec.kind === 'replyRefuse') && status < 0xc0000000) {
-    throw new RangeError(`fault.status must be an error status (0xC0000000 or above) for ${spec.kind}`);
+    throw invalidArgValue(`fault.status must be an error status (0xC0000000 or above) for ${spec.kind}`, 'RangeError');
   }
   return [constants.faultKinds[name], count, durationMs, status, param];
 }

@@ -1,7 +1,7 @@
 // The test miniport's own DxgkDdiMiracastIoControl commands (a vendor's payload format is
 // private; this is the test miniport's: MP_IOCTL_HEADER, then data).
-import type { MiracastContext } from './context';
-import { checkInteger } from './validate';
+import type { NativeConstants } from './binding';
+import { checkBytes, checkInteger } from './validate';
 import { miniportStateFields, type MiniportState } from './types';
 
 export interface SendMessagesResult {
@@ -12,15 +12,23 @@ export interface SendMessagesResult {
   firstError: number;
 }
 
-export class MiniportCommands {
-  readonly #context: MiracastContext;
+/** What the commands need of their context: its IoControl (context.ts implements it). */
+export interface IoControlTarget {
+  ioControl(input: Uint8Array, options?: { outputSize?: number; hardwareAccess?: boolean }): Promise<Buffer>;
+}
 
-  constructor(context: MiracastContext) {
+export class MiniportCommands {
+  readonly #context: IoControlTarget;
+  readonly #constants: NativeConstants;
+
+  /** @internal the context makes its own */
+  constructor(context: IoControlTarget, constants: NativeConstants) {
     this.#context = context;
+    this.#constants = constants;
   }
 
   #command(command: string, arg0 = 0, arg1 = 0, arg2 = 0, data?: Uint8Array): Uint8Array {
-    const constants = this.#context.device.constants.miniport;
+    const constants = this.#constants.miniport;
     const header = Buffer.alloc(constants.headerSize + (data?.byteLength ?? 0));
     header.writeUInt32LE(constants.commands[command], 0);
     header.writeUInt32LE(arg0 >>> 0, 4);
@@ -32,9 +40,9 @@ export class MiniportCommands {
 
   /** MP_CMD_ECHO: the miniport returns the data. */
   async echo(data: Uint8Array, options?: { hardwareAccess?: boolean }): Promise<Buffer> {
-    if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
-    return this.#context.ioControl(this.#command('ECHO', 0, 0, 0, data), {
-      outputSize: data.byteLength, hardwareAccess: options?.hardwareAccess ?? false,
+    const bytes = checkBytes(data, 'data', this.#constants.limits.maxIoControlBytes - this.#constants.miniport.headerSize);
+    return this.#context.ioControl(this.#command('ECHO', 0, 0, 0, bytes), {
+      outputSize: bytes.byteLength, hardwareAccess: options?.hardwareAccess ?? false,
     });
   }
 
@@ -42,14 +50,14 @@ export class MiniportCommands {
   async sendMessages(count: number, options?: { inputSize?: number; outputSize?: number }): Promise<SendMessagesResult> {
     const n = checkInteger(count, 'count', 0, 4096);
     const inputSize = checkInteger(options?.inputSize, 'options.inputSize', 0, 256, 16);
-    const outputSize = checkInteger(options?.outputSize, 'options.outputSize', 0, this.#context.device.constants.limits.maxMessageBytes, 16);
+    const outputSize = checkInteger(options?.outputSize, 'options.outputSize', 0, this.#constants.limits.maxMessageBytes, 16);
     const out = await this.#context.ioControl(this.#command('SEND_MESSAGES', n, inputSize, outputSize), { outputSize: 16 });
     return { sent: out.readUInt32LE(0), failed: out.readUInt32LE(4), firstError: out.readUInt32LE(8) };
   }
 
   /** MP_CMD_READ_STATE: the miniport's own counters. */
   async readState(): Promise<MiniportState> {
-    const constants = this.#context.device.constants.miniport;
+    const constants = this.#constants.miniport;
     const out = await this.#context.ioControl(this.#command('READ_STATE'), { outputSize: constants.stateSize });
     const state = {} as Record<string, number>;
     constants.stateFields.forEach((name, i) => {
@@ -85,7 +93,7 @@ export class MiniportCommands {
 
   /** MP_CMD_HOLD: stays inside DxgkDdiMiracastIoControl for `ms` milliseconds. */
   async hold(ms: number, options?: { hardwareAccess?: boolean }): Promise<void> {
-    const limit = this.#context.device.constants.limits.maxHoldMs;
+    const limit = this.#constants.limits.maxHoldMs;
     await this.#context.ioControl(this.#command('HOLD', checkInteger(ms, 'ms', 0, limit)), {
       outputSize: 0, hardwareAccess: options?.hardwareAccess ?? false,
     });

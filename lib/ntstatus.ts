@@ -1,5 +1,8 @@
 // NTSTATUS values the driver and the Miracast DDIs use, by name. Values are unsigned 32-bit
-// numbers, as the driver reports them (0xC0000120, not -1073741536).
+// numbers, as the driver reports them (0xC0000120, not -1073741536). The helpers take an NTSTATUS
+// as a 32-bit integer (0..0xFFFFFFFF, or a negative int32) and throw for anything else: a status
+// that is not a number must never read as STATUS_SUCCESS.
+import { checkStatus } from './validate';
 
 export const NtStatus = {
   STATUS_SUCCESS: 0x00000000,
@@ -44,18 +47,23 @@ for (const [name, value] of Object.entries(NtStatus)) {
   if (!names.has(value)) names.set(value, name);
 }
 
-/** The name of an NTSTATUS, or its hex form when it has none here. */
+/** The name of an NTSTATUS, or its hex form (0xC0001234) when it has none here. */
 export function ntStatusName(status: number): string {
-  const value = status >>> 0;
-  return names.get(value) ?? `0x${value.toString(16).toUpperCase().padStart(8, '0')}`;
+  const value = checkStatus(status, 'status');
+  return names.get(value) ?? ntStatusHex(value);
+}
+
+/** The hex form of an NTSTATUS already checked: 0x and eight upper-case digits. */
+export function ntStatusHex(value: number): string {
+  return `0x${(value >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
 /** NT_SUCCESS: success and informational codes (and STATUS_PENDING). */
 export function ntSuccess(status: number): boolean {
-  return status >>> 0 < 0x80000000;
+  return checkStatus(status, 'status') < 0x80000000;
 }
 
 /** NT_ERROR: severity "error" (0xC0000000 and above). */
 export function ntError(status: number): boolean {
-  return status >>> 0 >= 0xc0000000;
+  return checkStatus(status, 'status') >= 0xc0000000;
 }

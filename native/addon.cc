@@ -1,9 +1,11 @@
-// addon.cc - module entry: the Device class, the contract's constants, and a probe of this
-// environment's engine for tests. Context-aware: every environment (main thread, each worker)
-// gets its own instance data and, on first use, its own engine.
+// addon.cc - module entry: the Device class, the contract's constants, the machine facts doctor
+// reads (system.cc), and a probe of this environment's engine for tests. Context-aware: every
+// environment (main thread, each worker) gets its own instance data and, on first use, its own
+// engine.
 #include "addon_data.h"
 #include "constants.h"
 #include "device.h"
+#include "system.h"
 
 namespace mh {
 namespace {
@@ -29,6 +31,7 @@ static Napi::Object InitMiracastHil(Napi::Env env, Napi::Object exports) {
   exports.Set("Device", Device::Define(env));
   exports.Set("constants", MakeConstants(env));
   exports.Set("engineState", Napi::Function::New(env, EngineState, "engineState"));
+  exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
   return exports;
 }
 

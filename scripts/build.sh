@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds what is stale (CMake and tsc keep track): the driver and the raw C client, the addon,
-# the TypeScript library. Outputs go to build/ and dist/ (both git-ignored).
+# Builds what is stale (CMake and tsc keep track): the driver and the raw C client, the addon
+# (and its prebuilt copy in prebuilds/), the TypeScript library. Outputs go to build/, prebuilds/
+# and dist/ (all git-ignored).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 cd "$MH_ROOT"
@@ -24,6 +25,13 @@ if [ -f CMakeLists.txt ]; then
       --out "$MH_BUILD/addon-cmake" --CDCMAKE_TOOLCHAIN_FILE="$toolchain" --CDMH_ADDON_OUT="$MH_BUILD/addon" \
       --log-level error > "$MH_BUILD/addon-build.log" 2>&1 || { cat "$MH_BUILD/addon-build.log" >&2; mh_die "the addon build failed"; }
   fi
+  # The prebuilt, where the package loads it from (node-gyp-build's prebuildify layout, N-API
+  # tagged; linked stripped). Replaced by rename, so a running test never loads half a file.
+  prebuilt="$MH_ROOT/prebuilds/win32-x64/miracast-hil.napi.node"
+  if [ ! -f "$prebuilt" ] || [ "$addon" -nt "$prebuilt" ]; then
+    mkdir -p "$(dirname "$prebuilt")"
+    cp "$addon" "$prebuilt.tmp" && mv -f "$prebuilt.tmp" "$prebuilt" || mh_die "copying the addon to prebuilds/ failed"
+  fi
 fi
 
 # The TypeScript library: CommonJS, declarations, and the ES module entry. Only when lib/ changed:
@@ -32,7 +40,25 @@ if [ -f tsconfig.json ]; then
   if [ ! -f dist/index.mjs ] || [ -n "$(find lib tsconfig.json -newer dist/index.mjs -print -quit)" ]; then
     node node_modules/typescript/bin/tsc -p tsconfig.json
     cp lib/index.d.mts dist/index.d.mts
+    chmod +x dist/cli/main.js          # the package's bin (npm makes the Windows shims)
     cp lib/index.mjs dist/index.mjs    # last: its time stamp marks the build complete
+  fi
+fi
+# The package as users get it: npm pack (its prepack guard included) into build/pack/, installed
+# into a new project, build/pack/app, the way a Windows user's npm does it (win32-x64; the
+# install script finds the prebuilt). The tests run the README example and the CLI from there.
+if [ -f dist/index.mjs ] && [ -f "$MH_ROOT/prebuilds/win32-x64/miracast-hil.napi.node" ]; then
+  pack_dir="$MH_BUILD/pack"
+  stamp="$pack_dir/app/node_modules/miracast-hil/package.json"
+  if [ ! -f "$stamp" ] || [ -n "$(find dist prebuilds package.json README.md docs scripts/install-addon.cjs -newer "$stamp" -print -quit)" ]; then
+    rm -rf "$pack_dir" && mkdir -p "$pack_dir/app"
+    npm pack --silent --pack-destination "$pack_dir" > "$pack_dir/pack.log" 2>&1 \
+      || { cat "$pack_dir/pack.log" >&2; mh_die "npm pack failed"; }
+    printf '{ "name": "miracast-hil-app", "version": "1.0.0", "private": true, "type": "module" }\n' > "$pack_dir/app/package.json"
+    # --force: npm checks a named tarball's "os" against this machine, not --os (see setup.sh).
+    (cd "$pack_dir/app" && npm install --os=win32 --cpu=x64 --force --prefer-offline --no-audit --no-fund \
+      --foreground-scripts --loglevel=warn "$pack_dir"/miracast-hil-*.tgz) \
+      > "$pack_dir/install.log" 2>&1 || { cat "$pack_dir/install.log" >&2; mh_die "installing the packed package into build/pack/app failed"; }
   fi
 fi
 mh_log "build complete"

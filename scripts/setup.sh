@@ -32,7 +32,9 @@ install_npm_packages() {
     return
   fi
   mh_log "installing npm packages (win32-x64 binaries)"
-  (cd "$MH_ROOT" && npm ci --os=win32 --cpu=x64 --no-audit --no-fund --loglevel=error)
+  # --force: package.json's "os" says win32 (the truth), and npm checks the root project's own
+  # platform against the real one, not --os. The tree installed here is win32 on purpose.
+  (cd "$MH_ROOT" && npm ci --os=win32 --cpu=x64 --force --no-audit --no-fund --loglevel=error)
   # npm skips an optional binary silently when the registry lacks it: check the ones vitest needs.
   [ -d "$MH_ROOT/node_modules/@rollup/rollup-win32-x64-msvc" ] || mh_die "rollup's win32 binary did not install (check the rollup pin in package.json overrides)"
   [ -d "$MH_ROOT/node_modules/@esbuild/win32-x64" ] || mh_die "esbuild's win32 binary did not install"

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  createRng, ddiSpans, deriveSeed, ProgressLine, ddiStatusProblem, findOverlaps, formatJUnit, formatSummary, generateCase, parseKnownFailures,
+  createRng, ddiSpans, deriveSeed, ddiStatusProblem, findOverlaps, formatJUnit, formatSummary, generateCase, parseKnownFailures,
   parseSeed, patternMatcher, runConformance, RunSetupError, testMiniportCommandSpace,
   type CheckBase, type CheckWindowReport, type FuzzCase, type Rule, type RuleSet, type Subject,
 } from '../dist/conformance/index.js';
@@ -319,18 +319,6 @@ describe('reporters', () => {
     expect(text).toMatch(/finding against the miniport: overlap\n +one\n +two/);
     expect(text).toMatch(/2 rules: 1 passed, 1 failed, 0 expected failure\(s\), 0 not applicable, 0 error\(s\)/);
     expect(text).toMatch(/exit code 1: a rule failed/);
-  });
-
-  it('the progress line is drawn on a terminal only, and cleared at the end', () => {
-    const written: string[] = [];
-    const quiet = new ProgressLine({ write: (t: string) => written.push(t), isTTY: false });
-    quiet.start(rule('x.p.one') as never, 0, 2);
-    quiet.clear();
-    expect(written).toEqual([]);
-    const live = new ProgressLine({ write: (t: string) => written.push(t), isTTY: true, columns: 80 });
-    live.start(rule('x.p.one') as never, 0, 2);
-    live.clear();
-    expect(written).toEqual(['\r\x1b[K[1/2] x.p.one', '\r\x1b[K']);
   });
 
   it('the timeline axis keeps order and shortens idle gaps', () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isIdle, type MiracastDevice } from '../dist/index.js';
 import { kmdRules, type RunResult } from '../dist/conformance/index.js';
-import { run } from '../dist/cli/conformance.js';
+import { runCli } from '../dist/cli/index.js';
 import { root, useDevice } from './helpers';
 import { findAll, parseXml } from './xml';
 
@@ -29,14 +29,14 @@ afterAll(() => {
   fs.writeFileSync(out('render-requests.json'), JSON.stringify({ requests: renderRequests }, null, 2));
 });
 
-/** Runs the command as the dispatcher would; collects what it wrote. */
+/** Runs `miracast-hil conformance ARGS` through the command line's dispatcher; collects what it wrote. */
 async function conformance(args: string[]): Promise<{ code: number; stdout: string; stderr: string; result?: RunResult }> {
   let stdout = '';
   let stderr = '';
-  const code = await run(args, {
+  const code = await runCli(['conformance', ...args], {
     stdout: { write: (s: string) => (stdout += s), isTTY: false },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    cwd: root,
+    env: process.env,
   });
   const result = args.includes('--json') && stdout.trim().startsWith('{') ? (JSON.parse(stdout) as RunResult) : undefined;
   return { code, stdout, stderr, result };
@@ -178,11 +178,11 @@ describe('conformance of the test miniport', () => {
   });
 
   it.each([
-    ['no driver at the path', ['--device', '\\\\.\\MiracastHilNoSuchDevice'], /could not run: cannot open the kernel miniport.*STATUS_OBJECT_NAME_NOT_FOUND/s],
+    ['no driver at the path', ['--device', '\\\\.\\MiracastHilNoSuchDevice'], /cannot open the kernel miniport: .*MiracastHilNoSuchDevice/s],
     ['an unknown option', ['--frobnicate'], /Unknown option '--frobnicate'/],
-    ['a seed that is not a number', ['--seed', 'xyz'], /seed must be an integer/],
+    ['a seed that is not a number', ['--seed', 'xyz'], /--seed must be an integer/],
     ['a fault kind that does not exist', ['--fault', 'meltdown'], /--fault: the kind must be one of/],
-    ['a fault without its parameter', ['--fault', '{"kind":"callbackDelay"}'], /could not run: .*fault\.delayMs must be a number/s],
+    ['a fault without its parameter', ['--fault', '{"kind":"callbackDelay"}'], /cannot open the kernel miniport: fault\.delayMs must be a number/],
     ['a UMD, without the UMD host', ['--umd', 'Miracast.dll'], /needs the UMD host/],
     ['an unreadable known-failures file', ['--known-failures', 'no/such/file.txt'], /cannot read/],
   ])('exit code 2 when the run cannot be made: %s', async (_what, args, message) => {
@@ -195,6 +195,10 @@ describe('conformance of the test miniport', () => {
     const help = await conformance(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: miracast-hil conformance/);
+    expect(help.stdout).toContain('Exit codes: 0');
+    let listed = '';
+    expect(await runCli(['--help'], { stdout: { write: (s: string) => (listed += s) }, stderr: { write: () => true }, env: process.env })).toBe(0);
+    expect(listed).toMatch(/^  conformance +judge the hosted miniport/m);
     const list = await conformance(['--list']);
     expect(list.code).toBe(0);
     expect(list.stdout.trim().split('\n').map((line) => line.split('\t')[0])).toEqual(kmdRules.map((x) => x.id));

@@ -26,10 +26,11 @@ describe('close with requests in flight', () => {
     await device.configureResponder({ enabled: true, delayMs: 5000 });
     const agentHandle = await openDevice();
     const sends = [0, 1, 2].map((i) => context.sendMessage(Buffer.from([i]), { outputSize: 1 }));
+    const settled = Promise.allSettled(sends);   // handled at once: close may reject them in separate turns
     await waitFor(() => device.stats(), (s) => s.irpsPending >= 3, 5000, 'three pending sends');
     expect(doomed.inFlight).toBe(3);
     await doomed.close();
-    const outcomes = await Promise.allSettled(sends);
+    const outcomes = await settled;
     for (const outcome of outcomes) {
       expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
     }

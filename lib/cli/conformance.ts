@@ -4,7 +4,6 @@
 // (or was not applicable, or failed as expected), 1 a rule failed, 2 the run could not be made.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { faultKindNames, type FaultSpec } from '../faults';
 import { parseSeed, randomSeed } from '../conformance/prng';
 import { parseKnownFailures } from '../conformance/select';
@@ -12,23 +11,16 @@ import { runConformance, RunSetupError } from '../conformance/runner';
 import { ruleSets } from '../conformance/catalog';
 import { renderRuleTable } from '../conformance/doc';
 import { KmdSubject } from '../conformance/kmd/subject';
-import { formatSummary, ProgressLine, type TextStream } from '../conformance/report/text';
+import { formatSummary } from '../conformance/report/text';
 import { formatJUnit } from '../conformance/report/junit';
 import { formatHtml } from '../conformance/report/html';
 import type { RunResult } from '../conformance/types';
+import { CouldNotRunError, integerOption, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './command';
+import { createProgress } from './progress';
 
-/** What a command gets from the dispatcher: where to write, and where relative paths start. */
-export interface CliIo {
-  stdout: TextStream;
-  stderr: TextStream;
-  /** Relative file paths are resolved against this (default: the process's working directory). */
-  cwd?: string;
-  env?: Record<string, string | undefined>;
-}
-
-export const name = 'conformance';
-export const summary = 'judge the hosted miniport against the Miracast DDI contract (rules, fuzzing, JUnit and HTML reports)';
-export const usage = `usage: miracast-hil conformance [options]
+const name = 'conformance';
+const summary = 'judge the hosted miniport against the Miracast DDI contract (rules, fuzzing, JUnit and HTML reports)';
+const usage = `usage: miracast-hil conformance [options]
 
 Runs the conformance rules against the miniport the loaded harness driver hosts (on Windows the
 installed harness, on Linux the Wine lane) and reports a verdict per rule: pass, fail (with
@@ -55,20 +47,11 @@ options:
   --doc                    print the rule tables of docs/contract.md and exit
   -h, --help               this text
 
-exit codes: 0 every rule passed or was not applicable, 1 a rule failed, 2 the run could not be made`;
-
-class UsageError extends Error {}
+Exit codes: 0 every rule passed (or was not applicable, or failed as expected), 1 a rule failed,
+2 the run could not be made`;
 
 function patterns(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
-}
-
-function positiveInteger(text: string | undefined, option: string, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-    throw new UsageError(`${option} must be an integer from 1 to ${max}, not '${text}'`);
-  }
-  return Number(text);
 }
 
 function parseFault(text: string): FaultSpec {
@@ -87,7 +70,7 @@ function parseFault(text: string): FaultSpec {
   return spec as FaultSpec;
 }
 
-function detectLane(option: string | undefined, env: Record<string, string | undefined>): 'wine' | 'windows' {
+function detectLane(option: string | undefined, env: NodeJS.ProcessEnv): 'wine' | 'windows' {
   const value = option ?? env.MIRACAST_HIL_LANE;
   if (value !== undefined) {
     if (value !== 'wine' && value !== 'windows') throw new UsageError(`--lane must be wine or windows, not '${value}'`);
@@ -97,45 +80,30 @@ function detectLane(option: string | undefined, env: Record<string, string | und
   return env.WINEPREFIX !== undefined || env.WINELOADER !== undefined || env.WINEDLLOVERRIDES !== undefined ? 'wine' : 'windows';
 }
 
-function writeOutput(file: string, text: string, cwd: string): string {
-  const target = path.resolve(cwd, file);
+function writeOutput(file: string, text: string): string {
+  const target = path.resolve(file);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(target, text);
   return target;
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const cwd = io.cwd ?? process.cwd();
-  const env = io.env ?? process.env;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        rule: { type: 'string', multiple: true },
-        skip: { type: 'string', multiple: true },
-        'known-failures': { type: 'string' },
-        seed: { type: 'string' },
-        'time-limit': { type: 'string' },
-        'fuzz-cases': { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        device: { type: 'string' },
-        lane: { type: 'string' },
-        umd: { type: 'string' },
-        json: { type: 'boolean' },
-        junit: { type: 'string' },
-        report: { type: 'string' },
-        list: { type: 'boolean' },
-        doc: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    io.stderr.write(`miracast-hil conformance: ${(error as Error).message}\n\n${usage}\n`);
-    return 2;
-  }
-  const o = parsed.values;
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values: o } = parseCommandArgs(args, {
+    rule: { type: 'string', multiple: true },
+    skip: { type: 'string', multiple: true },
+    'known-failures': { type: 'string' },
+    seed: { type: 'string' },
+    'time-limit': { type: 'string' },
+    'fuzz-cases': { type: 'string' },
+    fault: { type: 'string', multiple: true },
+    device: { type: 'string' },
+    lane: { type: 'string' },
+    umd: { type: 'string' },
+    junit: { type: 'string' },
+    report: { type: 'string' },
+    list: { type: 'boolean' },
+    doc: { type: 'boolean' },
+  });
   if (o.help) {
     io.stdout.write(`${usage}\n`);
     return 0;
@@ -150,63 +118,68 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${ruleSets.map((set) => renderRuleTable(set)).join('\n\n')}\n`);
     return 0;
   }
+  if (o.umd !== undefined) {
+    throw new CouldNotRunError(`--umd ${o.umd}: judging a user-mode Miracast driver needs the UMD host, which this build of ` +
+      'miracast-hil does not have yet; only the kernel miniport can be judged');
+  }
+  const lane = detectLane(o.lane, io.env);
+  let seed: number;
+  try {
+    seed = o.seed === undefined ? randomSeed() : parseSeed(o.seed);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+  const timeLimitMs = integerOption(o['time-limit'], 'time-limit', 1, 24 * 3600_000) ?? 300_000;
+  const fuzzCases = integerOption(o['fuzz-cases'], 'fuzz-cases', 1, 100_000) ?? 300;
+  const faults = (o.fault ?? []).map(parseFault);
+  let knownFailures: Map<string, string> | undefined;
+  if (o['known-failures'] !== undefined) {
+    const file = path.resolve(o['known-failures']);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--known-failures: cannot read ${file} (${(error as Error).message})`);
+    }
+    try {
+      knownFailures = parseKnownFailures(text, o['known-failures']);
+    } catch (error) {
+      throw new UsageError(`--known-failures: ${(error as Error).message}`);
+    }
+  }
 
+  const subject = new KmdSubject({ devicePath: o.device, lane, faults, fuzzCases });
+  const progress = createProgress(io, o.json === true);
+  let failedSoFar = 0;
   let result: RunResult;
   try {
-    if (o.umd !== undefined) {
-      throw new RunSetupError(`--umd ${o.umd}: judging a user-mode Miracast driver needs the UMD host, which this build of ` +
-        'miracast-hil does not have yet; only the kernel miniport can be judged');
-    }
-    const lane = detectLane(o.lane, env);
-    const seed = o.seed === undefined ? randomSeed() : parseSeed(o.seed);
-    const timeLimitMs = positiveInteger(o['time-limit'], '--time-limit', 300_000, 24 * 3600_000);
-    const fuzzCases = positiveInteger(o['fuzz-cases'], '--fuzz-cases', 300, 100_000);
-    const faults = (o.fault ?? []).map(parseFault);
-    let knownFailures: Map<string, string> | undefined;
-    if (o['known-failures'] !== undefined) {
-      const file = path.resolve(cwd, o['known-failures']);
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new UsageError(`--known-failures: cannot read ${file} (${(error as Error).message})`);
-      }
-      knownFailures = parseKnownFailures(text, o['known-failures']);
-    }
-    const subject = new KmdSubject({ devicePath: o.device, lane, faults, fuzzCases });
-    const progress = new ProgressLine(io.stderr);
-    try {
-      result = await runConformance(subject, {
-        seed, timeLimitMs, lane,
-        selection: { rules: patterns(o.rule), skip: patterns(o.skip) },
-        knownFailures, knownFailuresFile: o['known-failures'],
-        configuration: faults.map((f) => f.kind),
-        onRuleStart: (rule, index, total) => progress.start(rule, index, total),
-        onRuleDone: (ruleResult) => progress.done(ruleResult),
-      });
-    } finally {
-      progress.clear();
-    }
+    result = await runConformance(subject, {
+      seed, timeLimitMs, lane,
+      selection: { rules: patterns(o.rule), skip: patterns(o.skip) },
+      knownFailures, knownFailuresFile: o['known-failures'],
+      configuration: faults.map((f) => f.kind),
+      onRuleStart: (rule, index, total) =>
+        progress.update(`conformance [${index + 1}/${total}]${failedSoFar ? ` ${failedSoFar} failed,` : ''} ${rule.id}`),
+      onRuleDone: (done) => {
+        if (done.verdict === 'fail' && done.expectedFailure === undefined) failedSoFar++;
+      },
+    });
   } catch (error) {
-    if (error instanceof UsageError || error instanceof RangeError || error instanceof SyntaxError) {
-      io.stderr.write(`miracast-hil conformance: ${error.message}\n(run miracast-hil conformance --help for the options)\n`);
-      return 2;
-    }
     if (error instanceof RunSetupError) {
-      io.stderr.write(`miracast-hil conformance: could not run: ${error.message}\n` +
-        'Is the harness driver loaded? (on Linux: scripts/wine-lane.sh start; on Windows: the MiracastHil service)\n');
-      return 2;
+      throw new CouldNotRunError(`${error.message}. Is the harness driver loaded? \`miracast-hil driver status\` says; ` +
+        '`miracast-hil doctor` checks the setup', { cause: error });
     }
     throw error;
+  } finally {
+    progress.done();
   }
 
   const written: string[] = [];
   try {
-    if (o.junit !== undefined) written.push(`JUnit: ${writeOutput(o.junit, formatJUnit(result), cwd)}`);
-    if (o.report !== undefined) written.push(`report: ${writeOutput(o.report, formatHtml(result), cwd)}`);
+    if (o.junit !== undefined) written.push(`JUnit: ${writeOutput(o.junit, formatJUnit(result))}`);
+    if (o.report !== undefined) written.push(`report: ${writeOutput(o.report, formatHtml(result))}`);
   } catch (error) {
-    io.stderr.write(`miracast-hil conformance: could not write an output: ${(error as Error).message}\n`);
-    return 2;
+    throw new CouldNotRunError(`could not write an output: ${(error as Error).message}`);
   }
   const text = formatSummary(result) + written.map((w) => `${w}\n`).join('');
   if (o.json) {
@@ -218,4 +191,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   return result.exitCode;
 }
 
-export default { name, summary, usage, run };
+export const conformance: CliCommand = { name, summary, usage, run };

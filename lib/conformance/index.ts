@@ -11,6 +11,6 @@ export type { KmdCheck } from './kmd/check-context';
 export { ddiSpans, findOverlaps, ddiStatusProblem, type DdiSpan, type Overlap } from './kmd/trace-analysis';
 export { generateCase, describeCase, type FuzzCase } from './kmd/checks/fuzz';
 export { testMiniportCommandSpace, type CommandSpace } from './kmd/command-space';
-export { formatSummary, ProgressLine } from './report/text';
+export { formatSummary } from './report/text';
 export { formatJUnit } from './report/junit';
 export { formatHtml } from './report/html';

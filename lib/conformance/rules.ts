@@ -20,7 +20,8 @@ import {
   checkConcurrentCallbacks, checkFailureFreesBuffers, checkNoHost, checkSendPending,
 } from './kmd/checks/messages';
 import {
-  checkConcurrentHandling, checkDestroyCompletesOutstanding, checkDroppedAfterStop, checkHeldUntilStart, checkSessionCycles,
+  checkConcurrentHandling, checkDestroyCompletesOutstanding, checkDroppedAfterStop, checkEveryMessageAnswered, checkHeldUntilStart,
+  checkNewAgentNewHost, checkSessionCycles,
 } from './kmd/checks/sessions';
 import { checkReportChunkInfo } from './kmd/checks/chunks';
 
@@ -239,6 +240,21 @@ export const kmdRules: readonly KmdRule[] = [
     trippedBy: ['createContextFail', ...sendFaults],
     alsoTestedBy: 'sessions: *session stop*; C: *session: stop drops ...*',
     check: checkDroppedAfterStop,
+  },
+  {
+    id: 'kmd.session.new-agent-new-host', area: 'Sessions', sources: ['HIL'], lane: 'both', judges: 'host', needs: ['testHooks'],
+    text: 'a new agent is a new UMD host: when an agent detaches or its handle closes, every context\'s session goes back to not-started (also one that agent stopped); an automatic agent starts it again, a manual-sessions agent holds its messages until `startSession`',
+    trippedBy: ['createContextFail', ...sendFaults],
+    alsoTestedBy: 'agent-handover: *after an agent stopped a session and went away*',
+    check: checkNewAgentNewHost,
+  },
+  {
+    id: 'kmd.session.every-message-answered', area: 'Sessions', sources: ['HIL'], lane: 'both', judges: 'harness', needs: ['testHooks'],
+    text: 'every message the agent received gets an answer: its reply, or an error status when the handler fails or the reply is refused or cannot be sent',
+    usesFaults: ['replyRefuse'],
+    trippedBy: ['createContextFail', 'sendFail', 'callbackStatus', 'callbackInline'],
+    alsoTestedBy: 'agent: *handler failures*; agent-replies',
+    check: checkEveryMessageAnswered,
   },
   {
     id: 'kmd.session.concurrent-handling', area: 'Sessions', sources: ['DOC'], lane: 'both', judges: 'host', needs: ['testHooks'],

@@ -1,13 +1,8 @@
-// The run for people reading a terminal or a CI log: a live progress line (terminals only) and a
-// summary with every rule's verdict, each finding with its evidence and who it is against.
+// The run for people reading a terminal or a CI log: a summary with every rule's verdict, each
+// finding with its evidence and who it is against. (The live progress line is the CLI's own,
+// lib/cli/progress.ts: terminals only.)
 import { formatSeed } from '../prng';
-import type { Attribution, Rule, RuleResult, RunResult } from '../types';
-
-export interface TextStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+import type { Attribution, RuleResult, RunResult } from '../types';
 
 const label: Record<string, string> = { pass: 'PASS', fail: 'FAIL', notApplicable: 'N/A', error: 'ERROR' };
 
@@ -18,36 +13,6 @@ export function verdictLabel(result: RuleResult): string {
 
 export function attributionText(attribution: Attribution): string {
   return attribution === 'configuration' ? "the run's configuration" : `the ${attribution}`;
-}
-
-/** One line, rewritten in place, while the run goes: only when the stream is a terminal. */
-export class ProgressLine {
-  readonly #stream: TextStream;
-  readonly #enabled: boolean;
-  #shown = false;
-  #failed = 0;
-
-  constructor(stream: TextStream) {
-    this.#stream = stream;
-    this.#enabled = stream.isTTY === true;
-  }
-
-  start(rule: Rule<never>, index: number, total: number): void {
-    if (!this.#enabled) return;
-    const width = Math.max(40, (this.#stream.columns ?? 100) - 1);
-    const text = `[${String(index + 1).padStart(String(total).length)}/${total}]${this.#failed ? ` ${this.#failed} failed,` : ''} ${rule.id}`;
-    this.#stream.write(`\r\x1b[K${text.slice(0, width)}`);
-    this.#shown = true;
-  }
-
-  done(result: RuleResult): void {
-    if (result.verdict === 'fail' && result.expectedFailure === undefined) this.#failed++;
-  }
-
-  clear(): void {
-    if (this.#enabled && this.#shown) this.#stream.write('\r\x1b[K');
-    this.#shown = false;
-  }
 }
 
 export function formatSummary(result: RunResult): string {

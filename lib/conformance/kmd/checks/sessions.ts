@@ -152,3 +152,65 @@ export async function checkSessionCycles(c: KmdCheck): Promise<void> {
   }
   c.evidence(`${cycles} cycles of create, start, arrival, a message each way, stop, destroy`);
 }
+
+/**
+ * A new agent is a new UMD host: after an agent that stopped a session goes away, an automatic
+ * agent starts the session again, and a manual-sessions agent holds its messages until it starts it.
+ */
+export async function checkNewAgentNewHost(c: KmdCheck): Promise<void> {
+  const context = await c.device.createContext();
+  const first = await recordingAgent(c, { manualSessions: false });
+  await first.agent.stopSession(context);
+  const dropped = await context.sendMessage(Buffer.from('to the stopped session'), { outputSize: 8, timeoutMs: sendTimeoutMs });
+  if (dropped.status < 0xc0000000) c.notApplicable(`a message to the stopped session completed with ${ntStatusName(dropped.status)}: the stop did not take`);
+  await first.umd.close();
+
+  const automatic = await recordingAgent(c, { manualSessions: false });
+  const answered = await outcome(context.sendMessage(Buffer.from('after'), { outputSize: 16, timeoutMs: sendTimeoutMs }));
+  if (!answered.ok || answered.value.status !== NtStatus.STATUS_SUCCESS || answered.value.output.toString() !== 're:after') {
+    c.finding('after the agent that stopped the session went away, a new automatic agent did not get the context\'s message: ' +
+      (answered.ok ? `${ntStatusName(answered.value.status)}, '${answered.value.output}'` : (answered.error as Error).message));
+  } else c.evidence('a new automatic agent started the session its predecessor had stopped');
+  await automatic.agent.stopSession(context);
+  await automatic.umd.close();
+
+  const manual = await recordingAgent(c, { manualSessions: true });
+  const heldBefore = (await c.stats()).messagesHeld;
+  const held = context.sendMessage(Buffer.from('held'), { outputSize: 16, timeoutMs: sendTimeoutMs });
+  await c.waitFor(() => c.stats(), (s) => s.messagesHeld - heldBefore === 1, 'the message held for the manual agent');
+  if (manual.received.length > 0) c.finding('a new manual-sessions agent received a message before it started the session');
+  await manual.agent.startSession(context);
+  const result = await held;
+  if (result.status !== NtStatus.STATUS_SUCCESS || manual.received.join() !== 'held') {
+    c.finding(`the message held for the manual-sessions agent completed with ${ntStatusName(result.status)} after startSession`);
+  } else c.evidence('a new manual-sessions agent got the held message once it started the session');
+  await context.destroy();
+}
+
+/** Every message the agent received gets an answer: its reply, or an error status when the handler fails or the reply is refused. */
+export async function checkEveryMessageAnswered(c: KmdCheck): Promise<void> {
+  const umd = await c.openHandle();
+  const errors: unknown[] = [];
+  await umd.attachAgent(({ input }) => {
+    const text = input.toString();
+    if (text === 'throw') throw new Error('the handler failed on purpose');
+    if (text === 'too long') return { output: Buffer.alloc(64) };
+    return { output: Buffer.from(`re:${text}`) };
+  }, { ref: false, onError: (error) => void errors.push(error) });
+  const context = await c.device.createContext();
+  try {
+    const send = (text: string) => context.sendMessage(Buffer.from(text), { outputSize: 16, timeoutMs: sendTimeoutMs });
+    const [ok, thrown, tooLong] = await Promise.all([send('fine'), send('throw'), send('too long')]);
+    await c.device.injectFault({ kind: 'replyRefuse', status: NtStatus.STATUS_INVALID_BUFFER_SIZE, count: 1 });
+    const refused = await send('refused');
+    c.evidence(`answers: ${[ok, thrown, tooLong, refused].map((r) => ntStatusName(r.status)).join(', ')}; ${errors.length} reported to onError`);
+    if (ok.status !== NtStatus.STATUS_SUCCESS || ok.output.toString() !== 're:fine') c.finding(`a plain reply arrived as ${ntStatusName(ok.status)} '${ok.output}'`);
+    if (thrown.status !== c.constants.statuses.HANDLER_FAILED) c.finding(`a throwing handler's message completed with ${ntStatusName(thrown.status)}`);
+    if (tooLong.status < 0xc0000000) c.finding(`a reply longer than the output buffer completed with ${ntStatusName(tooLong.status)}, not an error`);
+    if (refused.status !== NtStatus.STATUS_INVALID_BUFFER_SIZE) c.finding(`a refused reply's message completed with ${ntStatusName(refused.status)}`);
+    if (errors.length !== 3) c.finding(`${errors.length} failure(s) were reported to the agent's onError for the 3 the handler and the driver made`);
+  } finally {
+    await c.device.resetFaults();
+    await context.destroy();
+  }
+}
