@@ -10,7 +10,8 @@
       "sources": ["<!@(node -p \"require('./native/sources.json').join(' ')\")"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "driver/include"
+        "driver/include",
+        "driver/umd/include"
       ],
       "defines": [
         "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",
@@ -18,7 +19,7 @@
       ],
       "conditions": [
         ["OS=='win'", {
-          "libraries": ["ntdll.lib"],
+          "libraries": ["ntdll.lib", "ws2_32.lib"],
           "msvs_settings": {
             "VCCLCompilerTool": { "ExceptionHandling": 1, "WarningLevel": 4, "AdditionalOptions": ["/std:c++17"] }
           }

@@ -196,6 +196,9 @@ export class MiracastAgent extends EventEmitter implements AsyncDisposable {
     const wasAttached = this.#attached;
     this.#attached = false;
     this.#replies.clear();
+    // Whoever awaits the detach needs the process alive until the driver has completed the
+    // receives, also for an agent that does not otherwise keep it alive (ref: false).
+    for (const id of this.#receives.keys()) this.#channel.setRef(id, true);
     try {
       if (wasAttached && !this.#channel.closed) await this.#channel.request('detachAgent', []);
     } catch (failure) {

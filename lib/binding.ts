@@ -66,6 +66,21 @@ export interface NativeConstants {
   };
 }
 
+/** The UMD host's native half (native/umd/umd_binding.h); lib/umd/host.ts wraps it. */
+export interface NativeUmdHost {
+  run(task: string, ...args: (string | number)[]): Promise<Record<string, number | string>>;
+  listen(): number;
+  setDataRate(stats: object | null): void;
+  injectChunkResets(count: number): void;
+  reportHang(operation: string, ms: number): void;
+  trace(since: number, max: number): { events: never[]; nextSequence: number; lost: number };
+  findings(): { rule: string; evidence: string; time: number; threadId: number }[];
+  counters(): Record<string, number>;
+  dispose(): void;
+  readonly state: string;
+  readonly wedged: boolean;
+}
+
 /** A fact the platform could not give, and why. */
 export interface UnknownFact {
   value: null;
@@ -87,6 +102,13 @@ export interface NativeSystemInfo {
 
 export interface NativeModule {
   Device: new (path: string) => NativeDevice;
+  UmdHost: {
+    new (device: NativeDevice, onEvent: (kind: string, payload: Record<string, number | string>) => void,
+         options: object): NativeUmdHost;
+    readonly ruleIds: string[];
+    readonly clock: { unit100ns: number; source: string };
+    now(): number;
+  };
   constants: NativeConstants;
   engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number };
   systemInfo(): NativeSystemInfo;

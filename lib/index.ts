@@ -13,5 +13,12 @@ export {
   type DriverInfo, type DriverStats, type MiracastCaps, type MiniportState, type ResponderOptions, type SendMessageResult,
 } from './types';
 export { contract, engineState } from './contract';
+export { runStress, stressScales, type StressOptions, type StressReport, type StressScale, type PartName, type PartResult } from './stress';
+export {
+  openUmdHost, UmdHost, UmdError, umdRules, umdRule, mergeTimeline, umdTraceNames, WfdSink, miracastStatusNames,
+  type OpenUmdHostOptions, type StartOptions, type UmdSession, type SessionInfo, type WfdConnectionStats, type DataRateStats,
+  type DataRateEvent, type UmdStatistic, type SessionStatusReport, type UmdHostState, type UmdErrorCode, type UmdRule,
+  type UmdFinding, type UmdTraceEvent, type UmdTraceRead, type TimelineEntry, type WfdSinkOptions, type RtspRequest,
+} from './umd';
 // The conformance suite (rules, runner, reporters): `import { conformance } from 'miracast-hil'`.
 export * as conformance from './conformance';

@@ -6,6 +6,7 @@
 #include "constants.h"
 #include "device.h"
 #include "system.h"
+#include "umd/umd_binding.h"
 
 namespace mh {
 namespace {
@@ -30,6 +31,7 @@ static Napi::Object InitMiracastHil(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(new AddonData());
   exports.Set("Device", Device::Define(env));
   exports.Set("constants", MakeConstants(env));
+  exports.Set("UmdHost", umd::DefineUmdHost(env));
   exports.Set("engineState", Napi::Function::New(env, EngineState, "engineState"));
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
   return exports;

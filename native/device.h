@@ -29,6 +29,8 @@ class Device : public Napi::ObjectWrap<Device> {
   void OnDiscarded(Request* request);
   void CancelAll();
   void Detach();   // environment teardown: the engine is going away
+  // The handle, for the UMD host, which duplicates it (same file object) for its own threads.
+  HANDLE NativeHandle() const { return handle_; }
 
  private:
   Napi::Value Submit(const Napi::CallbackInfo& info);

@@ -145,7 +145,13 @@ void Engine::Run() {
 
 void EngineCallJs(Napi::Env env, Napi::Function, Engine* engine, void*) {
   if (env != nullptr && engine != nullptr && !engine->shutDown_) {
-    engine->ScheduleDrain();
+    try {
+      engine->ScheduleDrain();
+    } catch (const Napi::Error&) {
+      // The environment is exiting and runs no more JavaScript (the last completions can arrive
+      // after the event loop ended): an exception must not escape into Node's callback, where it
+      // ends the process. Shutdown, which runs next, discards what is still queued.
+    }
   }
 }
 

@@ -2,7 +2,10 @@
 // a Miracast session - the OS driving the miniport's DDIs, and the user-mode Miracast driver
 // answering the miniport's messages - then injects faults, reads the DDI trace, and checks that
 // nothing leaked. Exits non-zero if anything did not behave as the contract says.
-import { openDevice, NtStatus, ntStatusName, isIdle } from '../dist/index.mjs';
+import { fileURLToPath } from 'node:url';
+import { openDevice, openUmdHost, mergeTimeline, NtStatus, ntStatusName, isIdle } from '../dist/index.mjs';
+
+const umdDll = (name) => fileURLToPath(new URL(`../build/umd/mh_umd_${name}.dll`, import.meta.url));
 
 let failures = 0;
 const step = (title) => console.log(`\n== ${title}`);
@@ -75,6 +78,43 @@ for (const e of events) {
   show(`#${e.sequence}`, what);
 }
 check('destroy ends with a monitor departure', events.some((e) => e.kind === 'hpd' && !e.connected));
+
+step('Both halves together: the sample user-mode driver, hosted as the OS hosts it');
+{
+  const umdMark = await device.traceMark();
+  const host = await openUmdHost({ dll: umdDll('sample'), dataRateIntervalMs: 200 });
+  show('loaded', `${host.dll.split(/[\\/]/).pop()} (QueryMiracastDriverInterface: version 1, 48 bytes)`);
+  const dataRate = new Promise((resolve) => host.on('dataRate', (e) => e.what === 'notified' && resolve(e)));
+  const session = await host.start({ stats: { currentBitRate: 20_000_000 } });
+  show('the sink saw', session.wfdSink.requests.map((r) => r.method).join(', '));
+  show('MIRACAST_SESSION_INFO', `MonitorConnected=${+session.sessionInfo.monitorConnected}, ReducedModeList=${+session.sessionInfo.reducedModeListDueToBandwidth}`);
+  const answer = await host.context.sendMessage(Buffer.from('low power'), { outputSize: 32 });
+  show('miniport -> driver -> DLL -> miniport', `"${answer.output}" (${hex(answer.status)})`);
+  check('the DLL answered the miniport\'s message', answer.output.toString() === 'umd:low power');
+  const rate = await dataRate;
+  show('data-rate notification', `EncoderBitRate ${rate.encoderBitRate} bit/s`);
+  const torn = new Promise((resolve) => host.once('teardown', resolve));
+  const report = new Promise((resolve) => host.once('sessionStatus', resolve));
+  session.wfdSink.teardown();
+  show('the sink tore down; the driver reported', (await report).reasonName);
+  await torn;
+  check('the host stopped, destroyed and unloaded the driver', host.state === 'unloaded');
+  const kernel = (await device.trace({ since: umdMark })).events;
+  const timeline = mergeTimeline(kernel, host.trace().events, host.clock.unit100ns)
+    .filter((entry) => !entry.name.includes('GetNextChunkData') && !entry.name.startsWith('Host'));
+  for (const entry of timeline.slice(0, 24)) show(`${entry.ms.toFixed(1).padStart(7)} ms ${entry.half}`, entry.name);
+  if (timeline.length > 24) show('...', `${timeline.length - 24} more`);
+  check('the sample keeps every UMD rule', host.findings().length === 0);
+  await host.close();
+
+  const broken = await openUmdHost({ dll: umdDll('monitor_in_start') });
+  await broken.start();
+  await broken.destroy();
+  const [finding] = broken.findings();
+  check(`a broken driver is flagged: ${finding?.ruleId}`, finding?.ruleId === 'umd.monitor.afterStartReturns');
+  show('evidence', finding?.evidence);
+  await broken.close();
+}
 
 step('Nothing left behind');
 await umd.close();

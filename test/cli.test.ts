@@ -14,7 +14,7 @@ let device: MiracastDevice;
 useDevice((d) => (device = d));
 
 describe('miracast-hil --help', () => {
-  const commands = ['doctor', 'driver', 'caps', 'stats', 'trace', 'send', 'fault'];
+  const commands = ['doctor', 'driver', 'caps', 'stats', 'trace', 'send', 'fault', 'stress'];
 
   it('lists every command and exits 0', async () => {
     const result = await miracastHil('--help');

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kmdRuleSet, renderRuleTable, ruleSets, updateRuleTables } from '../dist/conformance/index.js';
+import { umdRules } from '../dist/index.js';
 import { root } from './helpers';
 
 const docPath = path.join(root, 'docs', 'contract.md');
@@ -20,6 +21,17 @@ describe('docs/contract.md and the rule table', () => {
       const row = doc.split('\n').find((line) => line.includes(`| \`${rule.id}\` |`));
       expect(row, rule.id).toBeDefined();
       expect(row).toContain(rule.sources.map((s) => `[${s}]`).join(' '));
+    }
+  });
+
+  it('the UMD rules (lib/umd/rules.ts) and their docs table list the same ids, each with its source', () => {
+    const doc = fs.readFileSync(docPath, 'utf8');
+    const section = doc.slice(doc.indexOf('## The user-mode driver (UMD) rules'), doc.indexOf('What the host guarantees the UMD'));
+    const documented = [...section.matchAll(/\(`(umd\.[A-Za-z0-9.]+)`/g)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(umdRules.map((r) => r.id).sort());
+    for (const rule of umdRules) {
+      const row = section.split('\n').find((line) => line.includes(`(\`${rule.id}\``));
+      expect(row, rule.id).toContain(`[${rule.source}]`);
     }
   });
 

@@ -183,7 +183,7 @@ describe('conformance of the test miniport', () => {
     ['a seed that is not a number', ['--seed', 'xyz'], /--seed must be an integer/],
     ['a fault kind that does not exist', ['--fault', 'meltdown'], /--fault: the kind must be one of/],
     ['a fault without its parameter', ['--fault', '{"kind":"callbackDelay"}'], /cannot open the kernel miniport: fault\.delayMs must be a number/],
-    ['a UMD, without the UMD host', ['--umd', 'Miracast.dll'], /needs the UMD host/],
+    ['a UMD (the runner does not drive the UMD host yet)', ['--umd', 'Miracast.dll'], /does not drive the UMD host yet/],
     ['an unreadable known-failures file', ['--known-failures', 'no/such/file.txt'], /cannot read/],
   ])('exit code 2 when the run cannot be made: %s', async (_what, args, message) => {
     const { code, stderr } = await conformance(args);

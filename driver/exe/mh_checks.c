@@ -42,36 +42,7 @@ static ULONG64 stat_of(HANDLE h, size_t offset)
 }
 #define STAT(h, field) stat_of((h), offsetof(MH_STATS, field))
 
-/* Waits until the driver holds nothing but the open handles' own state: no context, message,
-   miniport block or pended IRP, and one allocation per open handle. */
-static BOOL wait_idle(HANDLE h, DWORD timeout_ms, char *why, size_t why_size)
-{
-    MH_STATS s;
-    DWORD waited = 0;
-
-    for (;;) {
-        if (!NT_SUCCESS(mh_get_stats(h, &s))) {
-            snprintf(why, why_size, "GET_STATS failed");
-            return FALSE;
-        }
-        if (s.HostContexts == 0 && s.HostMessages == 0 && s.MiniportBlocks == 0 && s.MiniportContexts == 0 &&
-            s.IrpsPending == 0 && s.FileContexts == s.HandlesOpen &&
-            s.AllocationsOutstanding == s.FileContexts) {
-            return TRUE;
-        }
-        if (waited >= timeout_ms) {
-            snprintf(why, why_size,
-                     "not idle after %lu ms: allocations %llu (handles %llu, file contexts %llu), host contexts %llu, "
-                     "host messages %llu, miniport blocks %llu, miniport contexts %llu, IRPs pending %llu",
-                     (unsigned long)timeout_ms, s.AllocationsOutstanding, s.HandlesOpen, s.FileContexts,
-                     s.HostContexts, s.HostMessages, s.MiniportBlocks, s.MiniportContexts, s.IrpsPending);
-            return FALSE;
-        }
-        Sleep(20);
-        waited += 20;
-    }
-}
-#define EXPECT_IDLE(timeout) EXPECT(wait_idle(c->h, (timeout), c->why, sizeof(c->why)), "%s", c->why)
+#define EXPECT_IDLE(timeout) EXPECT(mh_wait_idle(c->h, (timeout), c->why, sizeof(c->why)), "%s", c->why)
 
 static void fill(unsigned char *p, DWORD n, unsigned seed)
 {
@@ -773,7 +744,7 @@ static BOOL check_unload(check_ctx *c)
 
     memset(irps, 0, sizeof(irps));
     for (i = 0; i < 3; i++) events[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
-    EXPECT(wait_idle(c->h, 2000, c->why, sizeof(c->why)), "before unload: %s", c->why);
+    EXPECT(mh_wait_idle(c->h, 2000, c->why, sizeof(c->why)), "before unload: %s", c->why);
     EXPECT_STATUS(mh_get_stats(c->h, &before), 0, "GET_STATS");
     EXPECT(before.AllocationsOutstanding - before.FileContexts == 0,
            "with all work done, %llu allocations beyond the handles' own", before.AllocationsOutstanding - before.FileContexts);

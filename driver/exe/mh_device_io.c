@@ -4,6 +4,7 @@
 #include "mh_device_io.h"
 #include <winternl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MH_NT_ERROR(s) ((ULONG)(s) >= 0xC0000000u)
@@ -274,6 +275,46 @@ void mh_reply_batch_free(mh_reply_batch *b)
 {
     free(b->buffer);
     b->buffer = NULL;
+}
+
+BOOL mh_wait_idle(HANDLE h, DWORD timeout_ms, char *why, size_t why_size)
+{
+    MH_STATS s;
+    DWORD waited = 0;
+
+    for (;;) {
+        if (!NT_SUCCESS(mh_get_stats(h, &s))) {
+            snprintf(why, why_size, "GET_STATS failed");
+            return FALSE;
+        }
+        if (s.HostContexts == 0 && s.HostMessages == 0 && s.MiniportBlocks == 0 && s.MiniportContexts == 0 &&
+            s.IrpsPending == 0 && s.FileContexts == s.HandlesOpen &&
+            s.AllocationsOutstanding == s.FileContexts) {
+            return TRUE;
+        }
+        if (waited >= timeout_ms) {
+            snprintf(why, why_size,
+                     "not idle after %lu ms: allocations %llu (handles %llu, file contexts %llu), host contexts %llu, "
+                     "host messages %llu, miniport blocks %llu, miniport contexts %llu, IRPs pending %llu",
+                     (unsigned long)timeout_ms, s.AllocationsOutstanding, s.HandlesOpen, s.FileContexts,
+                     s.HostContexts, s.HostMessages, s.MiniportBlocks, s.MiniportContexts, s.IrpsPending);
+            return FALSE;
+        }
+        Sleep(20);
+        waited += 20;
+    }
+}
+
+BOOL mh_service_running(const wchar_t *name)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    SC_HANDLE svc = scm ? OpenServiceW(scm, name, SERVICE_QUERY_STATUS) : NULL;
+    SERVICE_STATUS status;
+    BOOL running = svc && QueryServiceStatus(svc, &status) && status.dwCurrentState == SERVICE_RUNNING;
+
+    if (svc) CloseServiceHandle(svc);
+    if (scm) CloseServiceHandle(scm);
+    return running;
 }
 
 BOOL mh_service_control(const wchar_t *name, BOOL start, DWORD timeout_ms, DWORD *state)

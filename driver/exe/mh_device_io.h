@@ -83,8 +83,14 @@ void mh_reply_batch_free(mh_reply_batch *b);
 /* TRUE inside Wine (ntdll exports wine_get_version): some Windows behaviours cannot be shown there. */
 BOOL mh_under_wine(void);
 
-/* Service control for the unload check. */
+/* Waits until the driver holds nothing but the open handles' own state: no context, message,
+   miniport block or pended IRP, and one allocation per open handle. On timeout (or a failed
+   GET_STATS) returns FALSE with what was left in why. */
+BOOL mh_wait_idle(HANDLE h, DWORD timeout_ms, char *why, size_t why_size);
+
+/* Service control for the unload check and the stress modes. */
 BOOL mh_service_control(const wchar_t *name, BOOL start, DWORD timeout_ms, DWORD *state);
+BOOL mh_service_running(const wchar_t *name);
 BOOL mh_read_service_dword(const wchar_t *name, const wchar_t *value, DWORD *out);
 
 #endif

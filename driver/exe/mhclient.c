@@ -6,9 +6,12 @@
  *   mhclient bench-echo CALLS [BYTES]    synchronous IOCTL round trips
  *   mhclient bench-send IN_FLIGHT COMPLETIONS [BYTES]   sendMessage throughput on an IOCP
  *   mhclient stats                       print the driver's counters
+ *   mhclient fuzz [--seed N] [--ioctls N] [--threads N] [--seconds N]   seeded raw-IOCTL fuzz (mh_fuzz.c)
+ *   mhclient unload-storm [--seed N] [--count N]   driver stops with I/O pending (mh_unload_storm.c)
  */
 #include "mh_device_io.h"
 #include "mh_checks.h"
+#include "mh_stress.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +56,14 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "stats") == 0) {
         return print_stats();
     }
+    if (argc >= 2 && strcmp(argv[1], "fuzz") == 0) {
+        return mh_fuzz_main(argc, argv);
+    }
+    if (argc >= 2 && strcmp(argv[1], "unload-storm") == 0) {
+        return mh_unload_storm_main(argc, argv);
+    }
     fprintf(stderr, "usage: mhclient check [--unload] [FILTER] | list | bench-echo CALLS [BYTES] | "
-                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | stats\n");
+                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | stats | fuzz [--seed N] [--ioctls N] [--threads N] "
+                    "[--seconds N] | unload-storm [--seed N] [--count N]\n");
     return 2;
 }

@@ -10,6 +10,7 @@ import { trace } from './trace';
 import { send } from './send';
 import { fault } from './fault';
 import { conformance } from './conformance';
+import { stress } from './stress';
 
 export const commands: readonly CliCommand[] = [
   doctor,
@@ -20,5 +21,5 @@ export const commands: readonly CliCommand[] = [
   send,
   fault,
   conformance,
-  // stress (lib/cli/stress.ts) joins here.
+  stress,
 ];

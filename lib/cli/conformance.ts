@@ -39,7 +39,7 @@ options:
                            findings that causes are attributed to the configuration, not to the miniport
   --device PATH            the harness's control device (default \\\\.\\MiracastHil)
   --lane wine|windows      the lane, for lane-specific rules (default: detected)
-  --umd DLL                judge a user-mode Miracast driver DLL instead (needs the UMD host)
+  --umd DLL                judge a user-mode Miracast driver DLL instead (not wired to the UMD host yet)
   --json                   print the result as JSON on stdout (the summary goes to stderr)
   --junit FILE             write JUnit XML: one test case per rule
   --report FILE.html       write a self-contained HTML report with the DDI timeline
@@ -119,8 +119,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (o.umd !== undefined) {
-    throw new CouldNotRunError(`--umd ${o.umd}: judging a user-mode Miracast driver needs the UMD host, which this build of ` +
-      'miracast-hil does not have yet; only the kernel miniport can be judged');
+    throw new CouldNotRunError(`--umd ${o.umd}: the conformance runner does not drive the UMD host yet; meanwhile ` +
+      'openUmdHost() runs a UMD DLL and host.findings() names the rule (lib/umd/rules.ts) of each breach');
   }
   const lane = detectLane(o.lane, io.env);
   let seed: number;

@@ -19,6 +19,7 @@ MH_SHIM_DLL="$MH_LANE/shim/bcryptprimitives.dll"
 MH_SERVICE=MiracastHil
 MH_DRIVER_SYS="$MH_BUILD/driver/MiracastHil.sys"
 MH_CLIENT_EXE="$MH_BUILD/driver/mhclient.exe"
+MH_UMD_SAMPLE_DLL="$MH_BUILD/umd/mh_umd_sample.dll"   # and mh_umd_<variant>.dll beside it
 MH_LOGS="$MH_BUILD/logs${MH_LANE_ID:+-$MH_LANE_ID}"
 
 MH_APT_PACKAGES=(g++-mingw-w64-x86-64 mingw-w64-tools wine64 cmake make python3)
