@@ -27,3 +27,5 @@ export {
   type DataRateEvent, type UmdStatistic, type SessionStatusReport, type UmdHostState, type UmdErrorCode, type UmdRule,
   type UmdFinding, type UmdTraceEvent, type UmdTraceRead, type TimelineEntry, type WfdSinkOptions, type RtspRequest,
 } from './umd';
+// The conformance suite (rules, runner, reporters): `import { conformance } from 'miracast-hil'`.
+export * as conformance from './conformance';

@@ -2,7 +2,8 @@
 # npm test: installs what is missing, builds what is stale, runs the script checks (a failed step
 # fails the command: scripts/script-checks.sh), starts the Wine lane (the driver loaded as a
 # kernel service), runs the vitest suite inside the Windows Node, stops the lane, and ends with
-# the plain line "N passed, N failed" (scripts/lib/summary.mjs), whose count and the exit code
+# the plain line "N passed, N failed" (scripts/lib/summary.mjs; the conformance reports the suite
+# wrote are rendered in headless Chromium first, after the lane), whose count and the exit code
 # always agree. Extra arguments go to vitest (a file filter); the script checks then run only
 # with MH_SCRIPT_CHECKS=1. MIRACAST_HIL_JUNIT=FILE also writes JUnit XML for CI systems.
 set -euo pipefail
@@ -12,11 +13,13 @@ cd "$MH_ROOT"
 
 report_name="test-results${MH_LANE_ID:+-$MH_LANE_ID}.json"
 report="$MH_BUILD/$report_name"
-# Result files of every source the closing line counts (see scripts/lib/summary.mjs).
+# Result files of every source the closing line counts (see scripts/lib/summary.mjs), and the
+# conformance reports the suite writes for the Linux-side render check.
 results_name="results${MH_LANE_ID:+-$MH_LANE_ID}"
 results="$MH_BUILD/$results_name"
+conformance_out="build/conformance${MH_LANE_ID:+-$MH_LANE_ID}"
 rm -f "$report"
-rm -rf "$results"
+rm -rf "$results" "$MH_ROOT/$conformance_out"
 mkdir -p "$results"
 
 # A failed step still ends with a closing line, the one CI reads.
@@ -31,7 +34,15 @@ fi
 
 status=0
 MIRACAST_HIL_LANE=wine MIRACAST_HIL_REPORT="build/$report_name" MIRACAST_HIL_RESULTS="build/$results_name" \
+  MIRACAST_HIL_CONFORMANCE_OUT="$conformance_out" \
   mh_in_lane "$MH_LOGS/vitest.log" "$MH_NODE_EXE" node_modules/vitest/vitest.mjs run "$@" || status=$?
+# Chromium is a Linux program: the reports the suite wrote are rendered here, after the lane. Its
+# result file says "incomplete" until the check replaces it, so a check that dies still counts.
+printf '{ "source": "report-render", "passed": 0, "skipped": 0, "failures": [ { "name": "report render", "kind": "incomplete", "message": "test/render/check-reports.mjs did not finish" } ] }\n' \
+  > "$results/report-render.json"
+node test/render/check-reports.mjs "$MH_ROOT/$conformance_out/render-requests.json" "$results/report-render.json" \
+  || mh_log "the report render check ended with status $?"
+if [ ! -f "$MH_ROOT/$conformance_out/render-requests.json" ]; then rm -f "$results/report-render.json"; fi
 # The last line of the run: what CI reads.
 summary=0
 node scripts/lib/summary.mjs --vitest "$report" --exit-code "$status" --results "$results" || summary=$?

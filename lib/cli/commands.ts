@@ -9,6 +9,7 @@ import { stats } from './stats';
 import { trace } from './trace';
 import { send } from './send';
 import { fault } from './fault';
+import { conformance } from './conformance';
 import { stress } from './stress';
 
 export const commands: readonly CliCommand[] = [
@@ -19,6 +20,6 @@ export const commands: readonly CliCommand[] = [
   trace,
   send,
   fault,
+  conformance,
   stress,
-  // conformance (lib/cli/conformance.ts) joins here.
 ];
