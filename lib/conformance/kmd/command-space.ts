@@ -17,15 +17,21 @@ export interface CommandSpace {
 }
 
 const any32: ArgRanges = [[0, 0xffffffff]];
+/** DXGK_CHILD_STATUS_TYPE's StatusMiracastConnection. */
+const statusMiracastConnection = 3;
 
 /**
  * The test miniport's commands. Arguments are limited where a value would ask the miniport to
  * misbehave on purpose or to take long: REPORT_CHUNK's private size (nonzero breaks the DDI on
- * request), HOLD's milliseconds (valid values above 20 only wait), SEND_MESSAGES' count.
+ * request), HOLD's milliseconds (valid values above 20 only wait), SEND_MESSAGES' count, and
+ * INDICATE's (it indicates whatever child status it is given: only the well-formed one, a Miracast
+ * connection on the Miracast target, is asked for; anything else the host would count against the
+ * request, not the miniport).
  */
 export function testMiniportCommandSpace(constants: NativeConstants): CommandSpace {
   const { commands, headerSize, stateSize, sendResultSize } = constants.miniport;
   const maxHold = constants.limits.maxHoldMs;
+  const firstTargetId = constants.miniport.firstTargetId;
   const args: Record<string, ArgRanges[]> = {
     ECHO: [any32, any32, any32],
     SEND_MESSAGES: [[[0, 16], [4097, 0xffffffff]], [[0, 300]], [[0, 0x20000]]],
@@ -34,6 +40,7 @@ export function testMiniportCommandSpace(constants: NativeConstants): CommandSpa
     MONITOR_DEPART: [any32, any32, any32],
     REPORT_CHUNK: [any32, [[0, 0]], any32],
     HOLD: [[[0, 20], [maxHold + 1, 0xffffffff]], any32, any32],
+    INDICATE: [[[statusMiracastConnection, statusMiracastConnection]], [[firstTargetId, firstTargetId]], [[0, 1]]],
   };
   return {
     description: 'the test miniport\'s MP_IOCTL_HEADER commands',
