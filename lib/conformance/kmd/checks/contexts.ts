@@ -51,6 +51,7 @@ export async function checkOneTarget(c: KmdCheck): Promise<void> {
   } finally {
     await first.destroy();
   }
+  for (const e of violationsOf(await c.trace(), ['SECOND_CONTEXT'])) c.evidence(`the host saw it too: ${describeViolation(c, e)}`);
   const again = await outcome(other.createContext());
   if (!again.ok) {
     const status = statusOf(again.error);

@@ -178,7 +178,7 @@ export async function checkIoControlFuzz(c: KmdCheck): Promise<void> {
         caseMark = await c.traceMark();
       }
       if (overruns.length > 0) {
-        problem('overrun', fc, `DxgkDdiMiracastIoControl wrote past OutputBufferSize ${fc.outputSize} (the host's guard byte ` +
+        problem('overrun', fc, `DxgkDdiMiracastIoControl wrote past OutputBufferSize ${fc.outputSize} (the host's ${overruns[0].violation}: guard byte ` +
           `${overruns[0].arg1} after it changed): it sized what it wrote by something other than the output buffer`);
       }
       if (pending.length >= traceBatch) await audit();
