@@ -184,7 +184,7 @@ describe('conformance of the test miniport', () => {
     ['a seed that is not a number', ['--seed', 'xyz'], /--seed must be an integer/],
     ['a fault kind that does not exist', ['--fault', 'meltdown'], /--fault: the kind must be one of/],
     ['a fault without its parameter', ['--fault', '{"kind":"callbackDelay"}'], /cannot open the kernel miniport: fault\.delayMs must be a number/],
-    ['a UMD (the runner does not drive the UMD host yet)', ['--umd', 'Miracast.dll'], /does not drive the UMD host yet/],
+    ['a UMD DLL that does not exist', ['--umd', 'no/such/Miracast.dll'], /--umd no\/such\/Miracast\.dll: no such file/],
     ['an unreadable known-failures file', ['--known-failures', 'no/such/file.txt'], /cannot read/],
   ])('exit code 2 when the run cannot be made: %s', async (_what, args, message) => {
     const { code, stderr } = await conformance(args);
