@@ -9,20 +9,22 @@
 #
 #   C4204 non-constant aggregate initializer  -Wc99-extensions under -std=gnu89 (MSVC's default C is
 #                                             C89 with extensions; clang reports C4204's case there)
+#   C4200 zero-sized or flexible array        -Wpedantic (-Wzero-length-array), -Wc99-extensions
 #   C4245 / C4018 signed-unsigned             -Wsign-conversion, -Wsign-compare (stricter than C4245:
 #                                             any implicit change of signedness, not only constants)
 #   C4267 / C4244 possible loss of data       -Wshorten-64-to-32, -Wconversion
 #   C4996 deprecated                          -Wdeprecated-declarations, with the pool routines the
 #                                             WDK deprecates marked so (check-msvc/include/wdm.h)
 #   C4100 / C4189 unreferenced                -Wunused-parameter, -Wunused-variable (/W4: -Wall -Wextra)
-#   C4200 / C4201 / C4214 nonstandard         -Wpedantic and -Wgnu: what MSVC's C does not have
+#   C4201 and other nonstandard C             -Wpedantic (anonymous unions: -Wc11-extensions) and
+#                                             -Wgnu (statement expressions, ...): what MSVC's C lacks
 #   missing initializers                      -Wmissing-field-initializers
 #
 # Not errors, because MSVC's default C accepts them silently: `long long`, variadic macros and
 # designated initializers (-Wno-long-long -Wno-variadic-macros -Wno-c99-designator), multi-character
 # constants (pool tags, -Wno-multichar), and the C99 features clang files under -Wc99-extensions
-# besides C4204 (a declaration in a for statement, compound literals): those print as warnings and
-# only the C4204 case fails the check.
+# besides C4204 and C4200 (a declaration in a for statement, compound literals): those print as
+# warnings and do not fail the check.
 #
 # Headers: MinGW-w64's DDK headers (what the Wine-lane build uses) as system headers, behind the
 # check's own stand-ins (check-msvc/include: dispmprt.h, which takes the project's declarations in
@@ -107,7 +109,10 @@ check_flags=(
   -Wmissing-field-initializers -Wpedantic -Wgnu -Wc99-extensions -Wno-error=c99-extensions
   -Wno-long-long -Wno-variadic-macros -Wno-c99-designator -Wno-multichar
 )
+# The C99 features clang reports under -Wc99-extensions that MSVC's /W4 reports too (C4204, and
+# C4200 for a flexible array member): these fail the check; the others only warn.
 c4204='initializer for aggregate is not a compile-time constant'
+c4200='flexible array members are a C99 feature'
 
 # unit NAME KIND INCLUDE-DIRS SOURCES [DEFINES...]: one clang run over a layer's (or variant's)
 # sources (patterns relative to driver/), from driver/'s parent so that diagnostics read
@@ -128,8 +133,8 @@ unit() {
   for define in "$@"; do args+=("/D$define"); done
   if [ "$kind" = miniport ]; then args+=("${miniport_flags[@]}"); else args+=("${kernel_flags[@]}"); fi
   output=$(cd "$parent" && clang "${check_flags[@]}" "${args[@]}" "${files[@]}" 2>&1) || status=$?
-  output=$(sed "s/$c4204/& (C4204)/" <<< "$output")
-  if [ "$status" -ne 0 ] || grep -qF "$c4204" <<< "$output"; then
+  output=$(sed "s/$c4204/& (C4204)/; s/$c4200/& (C4200)/" <<< "$output")
+  if [ "$status" -ne 0 ] || grep -qE "$c4204|$c4200" <<< "$output"; then
     # The result file gets the diagnostics; the console the whole output (include chains, notes).
     fail "$name" "$(grep -E '\): (error|warning):|error:' <<< "$output" || printf '%s' "$output")" "$output"
   else
