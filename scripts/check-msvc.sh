@@ -69,9 +69,9 @@ mingw_include=/usr/x86_64-w64-mingw32/include
 [ -f "$mingw_include/ddk/ntddk.h" ] || mh_die "MinGW-w64's DDK headers are not in $mingw_include"
 stand_ins="$MH_ROOT/scripts/check-msvc/include"
 
-passed=0
+passed=0 units_run=0
 failures=()
-json_string() { node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "$1"; }
+json_string() { node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' -- "$1"; }
 pass() { passed=$((passed + 1)); printf 'ok - msvc check: %s\n' "$1"; }
 # fail NAME MESSAGE [SHOWN]: SHOWN (default MESSAGE) is what is printed before the "not ok" line.
 fail() {
@@ -100,6 +100,9 @@ mapfile -t miniport_flags < <(flags_for miniport)
 [ "${#kernel_flags[@]}" -gt 0 ] && [ "${#miniport_flags[@]}" -gt 0 ] \
   || mh_die "driver/cmake/mh_harness.cmake gave the WDK build no options (mh_kernel_target / mh_miniport_library changed?)"
 
+# clang-cl as MSVC 19.33 (Visual Studio 2022 17.3, the compiler of WDK 10.0.22621), in MSVC's
+# default C (C89 rules plus extensions, no __STDC_VERSION__); MinGW's headers before clang's own
+# (its intrin.h matches MinGW's declarations), all three as system headers.
 check_flags=(
   --driver-mode=cl --target=x86_64-pc-windows-msvc -fms-compatibility-version=19.33 /Zs /TC /X
   /clang:-std=gnu89 /clang:-fgnuc-version=4.2.1 /clang:-ferror-limit=0
@@ -120,6 +123,7 @@ c4200='flexible array members are a C99 feature'
 unit() {
   local name=$1 kind=$2 includes=$3 sources=$4; shift 4
   [ -z "$only" ] || [ "$only" = "$name" ] || return 0
+  units_run=$((units_run + 1))
   local root parent files=() args=() dir define status=0 output pattern
   root=$(basename "$driver") parent=$(dirname "$driver")
   for pattern in $sources; do
@@ -163,6 +167,9 @@ for variant in $(grep -oE 'DEFINITIONS +MP_BREAK_[A-Z0-9_]+' "$driver/CMakeLists
 done
 unit mp_minimal miniport "" 'miniport/minimal/*.c'
 
+if [ -n "$only" ] && [ "$units_run" -eq 0 ]; then
+  fail "--only $only" "no unit is named $only"
+fi
 if [ -z "$only" ]; then
   # Every kernel-mode source belongs to a unit above (exe/ and umd/ are user mode).
   unchecked=$(cd "$driver" && find . -name '*.c' ! -path './exe/*' ! -path './umd/*' ! -path './cmake/*' \
