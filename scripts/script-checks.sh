@@ -88,7 +88,7 @@ break_setup() {
   check_path="$stubs:$PATH"
 }
 break_native() { spoil "$1/$(first_source native '\.cc$')" 'this is not C++ @'; }
-break_driver() { spoil "$1/$(first_source driver/sys '\.c$')" 'this is not C @'; }
+break_driver() { spoil "$1/$(first_source driver/control '\.c$')" 'this is not C @'; }
 break_lib() { spoil "$1/$(first_source lib '\.ts$')" 'export const = ;'; }
 break_cache() {
   # build/driver as configured by another checkout (here a second scratch copy, which exists,
@@ -103,7 +103,7 @@ break_cache() {
   fi
   find "$1/build/driver" -mindepth 1 -maxdepth 1 ! -name '*.sys' ! -name '*.exe' -exec rm -rf {} +
   cp -a "$other/build/driver/." "$1/build/driver/"
-  touch "$1/$(first_source driver/sys '\.c$')"
+  touch "$1/$(first_source driver/control '\.c$')"
 }
 
 check "setup" "setup" break_setup
