@@ -75,8 +75,13 @@ check() {
 # A line that is not valid code, at the end of a file.
 spoil() { printf '\n%s\n' "$2" >> "$1"; }
 
-# The first source file of a folder that its build compiles.
-first_source() { git ls-files "$1" | grep -E "$2" | head -n 1; }
+# The first source file of a folder that its build compiles (none: the check itself is broken).
+first_source() {
+  local file
+  file=$(git ls-files "$1" | grep -E "$2" | head -n 1)
+  [ -n "$file" ] || { echo "script-checks.sh: no source matching $2 under $1" >&2; return 1; }
+  printf '%s\n' "$file"
+}
 
 break_setup() {
   # apt-get fails (as with no network): the packages look missing, their install fails.
