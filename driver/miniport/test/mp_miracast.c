@@ -94,7 +94,9 @@ NTSTATUS MpDdiMiracastQueryCaps(PVOID DriverContext, ULONG MiracastCapsSize, DXG
 #if defined(MP_BREAK_CAPS_OVERRUN)
     {
         /* A newer caps layout with a vendor field, written whole: 4 bytes past MiracastCapsSize. */
-        struct { DXGK_MIRACAST_CAPS Caps; ULONG VendorFlags; } extended = { a->Caps, 0x1 };
+        struct { DXGK_MIRACAST_CAPS Caps; ULONG VendorFlags; } extended;
+        extended.Caps = a->Caps;
+        extended.VendorFlags = 0x1;
         RtlCopyMemory(MiracastCaps, &extended, sizeof(extended));
     }
 #else
