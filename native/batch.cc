@@ -10,6 +10,7 @@ namespace mh {
 namespace {
 
 constexpr LONG kStatusFileClosed = static_cast<LONG>(0xC0000128);
+constexpr LONG kStatusDeletePending = static_cast<LONG>(0xC0000056);
 // A reap buffer holds the largest completion record, and a good many small ones besides.
 constexpr uint32_t kReapBufferSize = 256u * 1024u;
 static_assert(kReapBufferSize >= MH_BATCH_REAP_BUFFER_MIN, "a reap must fit the largest record");
@@ -320,7 +321,11 @@ BatchTransport::Issued BatchTransport::IssueReap(BatchChannel& channel) {
   if (IsNtError(status)) {
     // No reap can take this channel's results (the handle is closing, or the system refused the
     // IRP): its sends cannot be reaped, so they fail now rather than never. Their records go with
-    // the handle.
+    // the handle. A handle the driver has let go of (closed, or the driver unloading: it cancels
+    // every send of the handle) means they were cancelled, as their IRPs would have been.
+    if (status == kStatusFileClosed || status == kStatusDeletePending) {
+      status = kStatusCancelled;
+    }
     std::vector<Request*> orphans;
     std::shared_ptr<BatchChannel> release;
     {

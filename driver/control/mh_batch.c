@@ -36,7 +36,7 @@ typedef struct _MH_BATCH_RECORD {
     PMH_FILE File;
     ULONG64 Key;                /* the host's request key */
     ULONG OutputRoom;           /* the send's OutputSize: room after Completion */
-    ULONG Reserved;
+    BOOLEAN Applied;            /* its turn in its batch came: a cancel may reach it */
     MH_BATCH_COMPLETION Completion; /* Id set at submit; the rest at completion */
     /* UCHAR Output[OutputRoom] */
 } MH_BATCH_RECORD, *PMH_BATCH_RECORD;
@@ -270,8 +270,27 @@ static VOID MhBatchSendFailed(PMH_DEVICE Dev, ULONG64 Key, NTSTATUS Status)
     KeReleaseSpinLock(&Dev->BatchLock, irql);
 }
 
-/* CANCEL: the handle's send with Id (or every one, MH_BATCH_CANCEL_ALL) completes as cancelled. */
-static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *Entry)
+/* A send's turn in its batch came: from now on a cancel reaches it. */
+static VOID MhBatchApplied(PMH_DEVICE Dev, ULONG64 Key)
+{
+    PMH_BATCH_RECORD record;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Dev->BatchLock, &irql);
+    record = MhBatchFindKeyLocked(Dev, Key);
+    if (record != NULL) {
+        record->Applied = TRUE;
+    }
+    KeReleaseSpinLock(&Dev->BatchLock, irql);
+}
+
+/*++
+Routine Description:
+    CANCEL: the handle's send with Id (or every one, MH_BATCH_CANCEL_ALL) completes as cancelled.
+    Records apply in order: a send later in the same batch is not there yet for a cancel before it
+    (it may carry the Id of a send that completed meanwhile), unless Everything (the handle goes).
+--*/
+static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *Entry, BOOLEAN Everything)
 {
     ULONG cancelled = 0;
     KIRQL irql;
@@ -280,16 +299,20 @@ static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *E
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     if ((Entry->Flags & MH_BATCH_CANCEL_ALL) == 0) {
         PMH_BATCH_RECORD record = MhBatchFindIdLocked(Dev, File, Entry->Id);
-        if (record != NULL) {
+        if (record != NULL && (record->Applied || Everything)) {
             MhBatchFinishLocked(Dev, record, STATUS_CANCELLED, NULL, NULL, 0);
             cancelled++;
         }
     } else {
         for (i = 0; i < MH_BATCH_ID_BUCKETS; i++) {
-            while (!IsListEmpty(&File->Batch.Ids[i])) {
-                PMH_BATCH_RECORD record = CONTAINING_RECORD(File->Batch.Ids[i].Flink, MH_BATCH_RECORD, IdLink);
-                MhBatchFinishLocked(Dev, record, STATUS_CANCELLED, NULL, NULL, 0);
-                cancelled++;
+            PLIST_ENTRY entry = File->Batch.Ids[i].Flink;
+            while (entry != &File->Batch.Ids[i]) {
+                PMH_BATCH_RECORD record = CONTAINING_RECORD(entry, MH_BATCH_RECORD, IdLink);
+                entry = entry->Flink;
+                if (record->Applied || Everything) {
+                    MhBatchFinishLocked(Dev, record, STATUS_CANCELLED, NULL, NULL, 0);
+                    cancelled++;
+                }
             }
         }
     }
@@ -483,9 +506,10 @@ NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR 
         const MH_BATCH_ENTRY *entry = (const MH_BATCH_ENTRY *)(buffer + offset);
         offset += entry->RecordSize;
         if (entry->Kind == MH_BATCH_CANCEL) {
-            MhBatchCancel(Dev, File, entry);
+            MhBatchCancel(Dev, File, entry, FALSE);
             continue;
         }
+        MhBatchApplied(Dev, sends[next].Key);
         status = MhHostSendMessage(Dev->Host, File, entry->ContextId, entry + 1, entry->InputSize,
                                    entry->OutputSize, sends[next].Key);
         if (status != STATUS_PENDING) {
@@ -542,35 +566,31 @@ NTSTATUS MhIoctlBatchReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR In
 
 /*++
 Routine Description:
-    The handle went away (mh_files.c, once): no submission is accepted any more and every record it
-    has is freed: those in flight count as cancelled (their messages keep their callbacks, which
-    find no record), those done were never reaped.
+    The handle went away (mh_files.c, once, before its queued IRPs are cancelled): no submission is
+    accepted any more; its sends in flight complete as cancelled (their messages keep their
+    callbacks, which find no record), and a reap still pending takes as many of those records as
+    fit, so a caller that is still there learns each send was cancelled. What no reap took is freed.
 --*/
 VOID MhBatchHandleGone(PMH_DEVICE Dev, PMH_FILE File)
 {
+    MH_BATCH_ENTRY all;
     LIST_ENTRY gone;
-    ULONG cancelled;
     KIRQL irql;
-    ULONG i;
+
+    RtlZeroMemory(&all, sizeof(all));
+    all.Kind = MH_BATCH_CANCEL;
+    all.Flags = MH_BATCH_CANCEL_ALL;
+    KeAcquireSpinLock(&Dev->BatchLock, &irql);
+    File->Batch.Gone = TRUE;
+    KeReleaseSpinLock(&Dev->BatchLock, irql);
+    MhBatchCancel(Dev, File, &all, TRUE);
+    MhBatchServiceReaps(Dev, File);
 
     InitializeListHead(&gone);
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
-    File->Batch.Gone = TRUE;
-    cancelled = File->Batch.InFlight;
-    for (i = 0; i < MH_BATCH_ID_BUCKETS; i++) {
-        while (!IsListEmpty(&File->Batch.Ids[i])) {
-            PMH_BATCH_RECORD record = CONTAINING_RECORD(RemoveHeadList(&File->Batch.Ids[i]), MH_BATCH_RECORD, IdLink);
-            RemoveEntryList(&record->KeyLink);
-            InsertTailList(&gone, &record->IdLink);
-        }
-    }
-    File->Batch.InFlight = 0;
     while (!IsListEmpty(&File->Batch.Done)) {
         InsertTailList(&gone, RemoveHeadList(&File->Batch.Done));
     }
     KeReleaseSpinLock(&Dev->BatchLock, irql);
-
-    MH_STAT_ADD(Dev->Stats, IrpsPending, -(LONG64)cancelled);
-    MH_STAT_ADD(Dev->Stats, IrpsCancelledTotal, cancelled);
     MhBatchFreeList(Dev, &gone);
 }
