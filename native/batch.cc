@@ -11,8 +11,9 @@ namespace {
 
 constexpr LONG kStatusFileClosed = static_cast<LONG>(0xC0000128);
 constexpr LONG kStatusDeletePending = static_cast<LONG>(0xC0000056);
-// A reap buffer holds the largest completion record, and a good many small ones besides.
-constexpr uint32_t kReapBufferSize = 256u * 1024u;
+// A reap buffer holds the largest completion record, and some 2000 small ones besides. While a
+// reap is pending the kernel holds a system buffer of this size for it.
+constexpr uint32_t kReapBufferSize = static_cast<uint32_t>(MH_BATCH_REAP_BUFFER_MIN) + 64u * 1024u;
 static_assert(kReapBufferSize >= MH_BATCH_REAP_BUFFER_MIN, "a reap must fit the largest record");
 
 class Exclusive {
@@ -284,7 +285,7 @@ void BatchTransport::Submit(const std::shared_ptr<BatchChannel>& channel, BatchS
   bool arm = false;
   {
     Exclusive lock(lock_);
-    if (!channel->reapArmed && !channel->outstanding.empty() && !channel->stopping) {
+    if (!channel->reapArmed && !channel->stopping) {
       channel->reapArmed = true;
       channel->reapHold = channel;
       ++reapsArmed_;
@@ -368,7 +369,7 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
         }
       }
       reaped.resize(kept);
-      rearm = !channel->outstanding.empty() && !channel->stopping;
+      rearm = !channel->stopping;   // kept armed: the next send's result needs no IOCTL of its own
       if (!rearm) {
         Disarm(*channel, release);
       }

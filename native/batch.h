@@ -16,6 +16,10 @@
 //   - A channel's reap (its slot and buffer) is armed by one thread at a time (`reapArmed`); while
 //     armed, the kernel may write the buffer, and `reapHold` keeps the channel alive until the
 //     reap's completion has been taken off the port (or it completed at once and was processed).
+//     Once the channel's first send is submitted its reap stays armed (re-armed by whoever took
+//     its completion) until the handle closes or the engine shuts down: a result then needs no
+//     IOCTL of its own, and a reap pending on an idle handle costs the kernel one buffer. It keeps
+//     neither the event loop nor the Device alive.
 //   - Every IOCTL on a channel's handle is issued under `issueLock` (shared); Close takes it
 //     exclusively and sets `closed` before the device closes the handle, so no thread issues on a
 //     closed (or reused) handle value.
