@@ -196,13 +196,16 @@ async function soak(completions, inFlight, bytes) {
     const probe = { issueMs: 0, completions: 0 };
     const timer = setInterval(() => {
       if (probe.completions >= next) {
-        samples.push({ messages: probe.completions, ms: Math.round(performance.now() - start), rssMiB: process.memoryUsage().rss / 1048576 });
+        const usage = process.memoryUsage();
+        samples.push({ messages: probe.completions, ms: Math.round(performance.now() - start), rssMiB: usage.rss / 1048576,
+          heapMiB: usage.heapTotal / 1048576 });
         next += every;
       }
     }, 50);
     const { done, elapsed } = await pump(context, inFlight, completions, bytes, probe);
     clearInterval(timer);
-    samples.push({ messages: done, ms: Math.round(elapsed), rssMiB: process.memoryUsage().rss / 1048576 });
+    const last = process.memoryUsage();
+    samples.push({ messages: done, ms: Math.round(elapsed), rssMiB: last.rss / 1048576, heapMiB: last.heapTotal / 1048576 });
     // Flat: after a warm-up of a quarter of the run, the least-squares slope of RSS per million messages.
     const judged = samples.filter((s) => s.messages >= done / 4);
     const n = judged.length;
@@ -212,7 +215,8 @@ async function soak(completions, inFlight, bytes) {
       (judged.reduce((a, s) => a + (s.messages - mx) ** 2, 0) || 1);
     return {
       peer: 'addon', mode: 'soak', inFlight, completions: done, bytes, perSecond: done / (elapsed / 1000),
-      rssStartMiB: judged[0].rssMiB, rssEndMiB: judged[n - 1].rssMiB, rssMiBPerMillion: slope * 1e6, samples,
+      rssStartMiB: judged[0].rssMiB, rssEndMiB: judged[n - 1].rssMiB, rssMiBPerMillion: slope * 1e6,
+      heapStartMiB: judged[0].heapMiB, heapEndMiB: judged[n - 1].heapMiB, samples,
     };
   } finally {
     await device.configureResponder({ enabled: false }).catch(() => {});

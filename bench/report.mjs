@@ -59,7 +59,7 @@ lines.push(`memory: ${fixed(summary.memory.nativeBytesPerMessage, 0)} B of nativ
   `(${summary.memory.inFlight} held: RSS +${fixed(summary.memory.rssBytes / 1048576, 1)} MiB, live JS heap and external +${fixed(summary.memory.heapBytes / 1048576, 1)} MiB)`);
 lines.push(`soak: ${summary.soak.messages} messages at ${summary.soak.inFlight} in flight (${fixed(summary.soak.perSecond, 0)}/s): ` +
   `RSS ${fixed(summary.soak.rssStartMiB, 1)} -> ${fixed(summary.soak.rssEndMiB, 1)} MiB after the warm-up, ` +
-  `slope ${fixed(summary.soak.rssMiBPerMillion, 2)} MiB per million messages`);
+  `slope ${fixed(summary.soak.rssMiBPerMillion, 2)} MiB per million messages (JS heap ${fixed(summary.soak.heapStartMiB, 1)} -> ${fixed(summary.soak.heapEndMiB, 1)} MiB)`);
 lines.push(`  idle floor (nothing in flight) setInterval p99 ${fixed(summary.idleLag.interval.p99, 2)} ms, ` +
   `monitorEventLoopDelay p99 ${fixed(summary.idleLag.histogram.p99, 2)} ms`);
 lines.push('');
