@@ -84,20 +84,18 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   request->op = static_cast<Op>(op);
   request->code = encoded.code;
   request->ref = info[2].As<Napi::Boolean>().Value();
+  request->device = this;
+  request->deviceRef = Napi::Persistent(Value());
+  if (request->op == Op::SendMessage && batch_) {
+    // The input travels in the submission queue; the buffer is made when the result comes.
+    return engine_->SubmitBatched(env, batch_, request.release(), encoded);
+  }
   request->inputSize = static_cast<uint32_t>(encoded.input.size());
   request->outputSize = encoded.outputSize;
   size_t size = std::max<size_t>(std::max<size_t>(encoded.input.size(), encoded.outputSize), 1);
   request->buffer.reset(new uint8_t[size]());
   if (!encoded.input.empty()) {
     memcpy(request->buffer.get(), encoded.input.data(), encoded.input.size());
-  }
-  request->device = this;
-  request->deviceRef = Napi::Persistent(Value());
-  if (request->op == Op::SendMessage && batch_) {
-    request->inputSize = 0;
-    request->outputSize = 0;
-    request->buffer.reset();   // the input travels in the submission queue; the result comes later
-    return engine_->SubmitBatched(env, batch_, request.release(), encoded);
   }
   return engine_->Submit(env, handle_, skipsPortOnSuccess_, request.release());
 }

@@ -5,6 +5,7 @@
  */
 #include "mh_batch_io.h"
 #include "mh_checks.h"
+#include "mh_check_expect.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +13,24 @@
 #define MH_STATUS_DUPLICATE_ID ((LONG)0xC000022A)
 #define REAP_SIZE ((DWORD)MH_BATCH_REAP_BUFFER_MIN + 4096u)
 
-#define EXPECT(cond, ...)                                   \
-    do {                                                    \
-        if (!(cond)) {                                      \
-            snprintf(why, why_size, __VA_ARGS__);           \
-            goto done;                                      \
-        }                                                   \
-    } while (0)
-
-#define EXPECT_STATUS(actual, expected, what)                                                   \
-    do {                                                                                        \
-        LONG got_ = (actual);                                                                   \
-        EXPECT(got_ == (LONG)(expected), "%s: status 0x%08lX, expected 0x%08lX", (what),        \
-               (unsigned long)got_, (unsigned long)(LONG)(expected));                           \
-    } while (0)
-
 static MH_STATS stats_of(HANDLE h)
 {
     MH_STATS s;
     memset(&s, 0xFF, sizeof(s));
     mh_get_stats(h, &s);
     return s;
+}
+
+/* Waits up to timeout_ms until `want` callbacks ran since `before`; returns the stats then. */
+static MH_STATS wait_callbacks(HANDLE h, const MH_STATS *before, ULONG64 want, DWORD timeout_ms)
+{
+    DWORD start = GetTickCount();
+    MH_STATS now = stats_of(h);
+    while (now.CallbacksRun - before->CallbacksRun < want && GetTickCount() - start < timeout_ms) {
+        Sleep(20);
+        now = stats_of(h);
+    }
+    return now;
 }
 
 /* Reaps until `want` records arrived (or timeout_ms passed); records[id] counts each id seen and
@@ -68,8 +66,9 @@ static unsigned reap_until(HANDLE h, unsigned want, DWORD timeout_ms, seen *reco
     return got;
 }
 
-BOOL mh_check_batch_sends(HANDLE h, char *why, size_t why_size)
+BOOL mh_check_batch_sends(check_ctx *c)
 {
+    HANDLE h = c->h;
     enum { SENDS = 12 };
     MH_CONTEXT_INFO info = {0};
     seen records[SENDS + 1];
@@ -123,7 +122,7 @@ BOOL mh_check_batch_sends(HANDLE h, char *why, size_t why_size)
            (unsigned long)records[4].record.RequestStatus);
     EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
     info.ContextId = 0;
-    EXPECT(mh_wait_idle(h, 5000, why, why_size), "%s", why);
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
     ok = TRUE;
 done:
     mh_configure_responder(h, FALSE, 0, 0);
@@ -132,8 +131,9 @@ done:
     return ok;
 }
 
-BOOL mh_check_batch_cancel(HANDLE h, char *why, size_t why_size)
+BOOL mh_check_batch_cancel(check_ctx *c)
 {
+    HANDLE h = c->h;
     HANDLE other = mh_open();
     MH_CONTEXT_INFO info = {0};
     seen records[8];
@@ -180,9 +180,7 @@ BOOL mh_check_batch_cancel(HANDLE h, char *why, size_t why_size)
     EXPECT(records[5].record.RequestStatus == MH_STATUS_CANCELLED && records[7].record.RequestStatus == MH_STATUS_CANCELLED &&
            records[5].times == 1 && records[7].times == 1, "cancel-all: 0x%08lX 0x%08lX",
            (unsigned long)records[5].record.RequestStatus, (unsigned long)records[7].record.RequestStatus);
-    start = GetTickCount();
-    while (stats_of(h).CallbacksRun - before.CallbacksRun < 3 && GetTickCount() - start < 5000) Sleep(20);
-    after = stats_of(h);
+    after = wait_callbacks(h, &before, 3, 5000);
     EXPECT(after.CallbacksRun - before.CallbacksRun == 3, "the miniport's callbacks ran %llu times",
            after.CallbacksRun - before.CallbacksRun);
     EXPECT(after.IrpsCancelledTotal - before.IrpsCancelledTotal == 3, "IrpsCancelledTotal moved by %llu",
@@ -190,7 +188,7 @@ BOOL mh_check_batch_cancel(HANDLE h, char *why, size_t why_size)
     EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
     EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
     info.ContextId = 0;
-    EXPECT(mh_wait_idle(h, 5000, why, why_size), "%s", why);
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
     ok = TRUE;
 done:
     mh_configure_responder(h, FALSE, 0, 0);
@@ -262,8 +260,9 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, int kind)
     return status;
 }
 
-BOOL mh_check_batch_malformed(HANDLE h, char *why, size_t why_size)
+BOOL mh_check_batch_malformed(check_ctx *c)
 {
+    HANDLE h = c->h;
     static const flaw flaws[] = {
         { "Count one more than the records", FLAW_COUNT_MORE, MH_STATUS_INVALID_PARAMETER },
         { "Count one less than the records", FLAW_COUNT_LESS, MH_STATUS_INVALID_PARAMETER },
@@ -321,14 +320,14 @@ done:
     return ok;
 }
 
-BOOL mh_check_batch_close(HANDLE h, char *why, size_t why_size)
+BOOL mh_check_batch_close(check_ctx *c)
 {
+    HANDLE h = c->h;
     HANDLE doomed = mh_open(), event = CreateEventW(NULL, TRUE, FALSE, NULL);
     MH_CONTEXT_INFO info = {0};
     mh_async reap;
     mh_batch b;
     MH_STATS before, after;
-    DWORD start;
     unsigned i;
     BOOL ok = FALSE, reaping = FALSE;
 
@@ -361,15 +360,13 @@ BOOL mh_check_batch_close(HANDLE h, char *why, size_t why_size)
         }
         EXPECT(records == 5, "the reap carried %u records, expected the 5 cancelled sends", records);
     }
-    start = GetTickCount();
-    while (stats_of(h).CallbacksRun - before.CallbacksRun < 5 && GetTickCount() - start < 10000) Sleep(20);
-    after = stats_of(h);
+    after = wait_callbacks(h, &before, 5, 10000);
     EXPECT(after.CallbacksRun - before.CallbacksRun == 5, "the miniport's callbacks ran %llu times",
            after.CallbacksRun - before.CallbacksRun);
     EXPECT(after.IrpsCancelledTotal - before.IrpsCancelledTotal == 5, "IrpsCancelledTotal moved by %llu (5 sends)",
            after.IrpsCancelledTotal - before.IrpsCancelledTotal);
     EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
-    EXPECT(mh_wait_idle(h, 5000, why, why_size), "%s", why);
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
     after = stats_of(h);
     EXPECT(after.BatchReapsPending == 0, "%llu reaps still pending", after.BatchReapsPending);
     ok = TRUE;

@@ -10,11 +10,12 @@ int mh_run_checks(const char *filter, BOOL include_destructive);
 /* Prints each check's name on a line, prefixed "destructive: " for those that stop the driver. */
 int mh_list_checks(void);
 
-/* The batched transport's checks (mh_batch_checks.c): TRUE when it holds, else why says what was seen. */
-BOOL mh_check_batch_sends(HANDLE h, char *why, size_t why_size);
-BOOL mh_check_batch_cancel(HANDLE h, char *why, size_t why_size);
-BOOL mh_check_batch_malformed(HANDLE h, char *why, size_t why_size);
-BOOL mh_check_batch_close(HANDLE h, char *why, size_t why_size);
+/* The batched transport's checks (mh_batch_checks.c), rows of the checks table. */
+struct check_ctx;
+BOOL mh_check_batch_sends(struct check_ctx *c);
+BOOL mh_check_batch_cancel(struct check_ctx *c);
+BOOL mh_check_batch_malformed(struct check_ctx *c);
+BOOL mh_check_batch_close(struct check_ctx *c);
 
 /* Benchmarks (mh_bench.c); each prints one JSON line. */
 int mh_bench_echo(unsigned calls, unsigned bytes);
