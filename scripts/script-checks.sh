@@ -75,8 +75,13 @@ check() {
 # A line that is not valid code, at the end of a file.
 spoil() { printf '\n%s\n' "$2" >> "$1"; }
 
-# The first source file of a folder that its build compiles.
-first_source() { git ls-files "$1" | grep -E "$2" | head -n 1; }
+# The first source file of a folder that its build compiles (none: the check itself is broken).
+first_source() {
+  local file
+  file=$(git ls-files "$1" | grep -E "$2" | head -n 1)
+  [ -n "$file" ] || { echo "script-checks.sh: no source matching $2 under $1" >&2; return 1; }
+  printf '%s\n' "$file"
+}
 
 break_setup() {
   # apt-get fails (as with no network): the packages look missing, their install fails.
@@ -88,7 +93,7 @@ break_setup() {
   check_path="$stubs:$PATH"
 }
 break_native() { spoil "$1/$(first_source native '\.cc$')" 'this is not C++ @'; }
-break_driver() { spoil "$1/$(first_source driver/sys '\.c$')" 'this is not C @'; }
+break_driver() { spoil "$1/$(first_source driver/control '\.c$')" 'this is not C @'; }
 break_lib() { spoil "$1/$(first_source lib '\.ts$')" 'export const = ;'; }
 break_cache() {
   # build/driver as configured by another checkout (here a second scratch copy, which exists,
@@ -103,7 +108,7 @@ break_cache() {
   fi
   find "$1/build/driver" -mindepth 1 -maxdepth 1 ! -name '*.sys' ! -name '*.exe' -exec rm -rf {} +
   cp -a "$other/build/driver/." "$1/build/driver/"
-  touch "$1/$(first_source driver/sys '\.c$')"
+  touch "$1/$(first_source driver/control '\.c$')"
 }
 
 check "setup" "setup" break_setup

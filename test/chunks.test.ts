@@ -199,9 +199,29 @@ describe('a session that is gone', () => {
     expect(await context.readChunks({ waitMs: 0 })).toMatchObject({ statusName: 'STATUS_INSTANCE_NOT_AVAILABLE' });
   });
 
-  it('a session not started (its agent detached) reads STATUS_INSTANCE_NOT_AVAILABLE', async () => {
-    await agent.detach();
+  it('a stopped session reads STATUS_INSTANCE_NOT_AVAILABLE; a read already waiting is not ended by the stop', async () => {
+    // [OBS] GetNextChunkData checks the session's state on entry; the UMD ends a wait at Stop
+    // with its own additional event. So a waiting read ends at its timeout, not at the stop (and
+    // then finds the session gone).
+    const waitMs = 1500;
+    const started = performance.now();
+    const pending = context.readChunks({ waitMs }).then((r) => r, (e: unknown) => e);
+    await waitFor(() => device.stats(), (s) => s.chunkReadsPending === 1, 5000, 'the read pending');
+    await agent.stopSession(context);
+    expect(await pending).toMatchObject({ statusName: 'STATUS_INSTANCE_NOT_AVAILABLE', chunks: [] });
+    // A read the stop had ended would be back long before its timeout (the kernel's interrupt
+    // time and the JS clock may differ by a timer tick).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(waitMs - 50);
     expect(await context.readChunks({ waitMs: 0 })).toMatchObject({ statusName: 'STATUS_INSTANCE_NOT_AVAILABLE' });
+  });
+
+  it('a session not started yet is not gone: the UMD reads from inside StartMiracastSession, before the start', async () => {
+    await agent.detach();      // a new UMD host: the session goes back to not started
+    expect(await context.readChunks({ waitMs: 0 })).toMatchObject({ statusName: 'STATUS_TIMEOUT', chunks: [] });
+    expect(await context.reportChunks({ frames: 1 })).toMatchObject({ reported: 3, queued: 3 });
+    const read = await context.readChunks({ waitMs: 5000 });
+    expect(read.statusName).toBe('STATUS_SUCCESS');
+    expect(read.chunks.map((c) => c.chunkTypeName)).toEqual(['FRAME_START', 'COLOR_CONVERT_COMPLETE', 'ENCODE_COMPLETE']);
   });
 
   it('an unknown context is refused', async () => {

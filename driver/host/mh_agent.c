@@ -30,8 +30,6 @@ Environment:
 
 #include "mh_host_state.h"
 
-#define MH_SESSION_KEYS MH_MAX_TARGETS     /* live sessions at most: one per target slot */
-
 _Use_decl_annotations_
 BOOLEAN MhAgentIsLocked(PMH_HOST Host, MH_OWNER Owner)
 {
@@ -193,9 +191,7 @@ Return Value:
 NTSTATUS MhHostAgentDetach(PMH_HOST Host, MH_OWNER Owner)
 {
     PLIST_ENTRY entry, next, ctxEntry;
-    ULONG64 keys[MH_SESSION_KEYS];
     ULONG_PTR processId;
-    ULONG count = 0;
     ULONG signal = 0;
     KIRQL irql;
 
@@ -218,9 +214,6 @@ NTSTATUS MhHostAgentDetach(PMH_HOST Host, MH_OWNER Owner)
         /* The next agent is a new UMD host: every session starts afresh, including one the
            departing agent stopped (it would otherwise drop that context's messages forever). */
         ctx->Session = MhSessionNotStarted;
-        if (count < RTL_NUMBER_OF(keys) && MhChunkSessionEndedLocked(ctx, &keys[count])) {
-            count++;
-        }
     }
     for (entry = Host->AgentQueue.Flink; entry != &Host->AgentQueue; entry = next) {
         next = entry->Flink;
@@ -235,7 +228,6 @@ NTSTATUS MhHostAgentDetach(PMH_HOST Host, MH_OWNER Owner)
     InterlockedExchange64(MH_STAT_PTR(&Host->Stats, AgentAttached), 0);
     KeReleaseSpinLock(&Host->Lock, irql);
 
-    MhChunkDueReaders(Host, keys, count);
     MhSignalCallbacks(Host, signal);
     MhTrace(Host, MH_TRACE_AGENT, 0, STATUS_SUCCESS, 0, 0, 0, processId);
     return STATUS_SUCCESS;
@@ -377,8 +369,6 @@ NTSTATUS MhHostAgentSession(PMH_HOST Host, MH_OWNER Owner, ULONG64 ContextId, UL
     PMH_HOST_CONTEXT ctx;
     NTSTATUS status = STATUS_SUCCESS;
     BOOLEAN queued = FALSE;
-    BOOLEAN readerDue = FALSE;
-    ULONG64 readKey = 0;
     ULONG signal = 0;
     KIRQL irql;
 
@@ -408,15 +398,14 @@ NTSTATUS MhHostAgentSession(PMH_HOST Host, MH_OWNER Owner, ULONG64 ContextId, UL
     } else if (ctx->Session != MhSessionStarted) {
         status = MH_STATUS_SESSION_STATE;
     } else {
+        /* A read already waiting goes on waiting [OBS]: GetNextChunkData checks the session's
+           state on entry, and the UMD ends a wait at Stop with its own additional event
+           (STATUS_WAIT_n); DestroyContext ends it in any case. */
         signal = MhAgentStopSessionLocked(Host, ctx);
-        readerDue = MhChunkSessionEndedLocked(ctx, &readKey);
     }
     KeReleaseSpinLock(&Host->Lock, irql);
     if (queued) {
         Host->Events.AgentMessagesQueued(Host->Events.Context);
-    }
-    if (readerDue) {
-        MhChunkDueReaders(Host, &readKey, 1);
     }
     MhSignalCallbacks(Host, signal);
     MhTrace(Host, MH_TRACE_SESSION, Action, status, ContextId, 0, 0, 0);

@@ -18,8 +18,9 @@ Abstract:
         MH_CHUNK_LIST_GROWTH, from MH_CHUNK_LIST_INITIAL up to MH_CHUNK_LIST_MAX;
       - the user-mode driver reads them as GetNextChunkData does: packets of
         MH_CHUNK_PACKET_HEADER + private bytes back to back, STATUS_BUFFER_TOO_SMALL when the next
-        one does not fit, a timeout, STATUS_INSTANCE_NOT_AVAILABLE once the session is gone, one
-        reader at a time.
+        one does not fit, a timeout, STATUS_INSTANCE_NOT_AVAILABLE once the session is gone
+        (stopped or destroyed; a session not started yet is read, since the UMD's chunk thread
+        starts inside StartMiracastSession), one reader at a time.
 
     A chunk belongs to the session on the Miracast target (the one live context whose TargetId is
     the Miracast child; with the test knob of several sessions, the oldest). In this harness the
@@ -349,7 +350,7 @@ VOID APIENTRY MhCbNotifyDpc(HANDLE hAdapter)
 _Requires_lock_held_(Host->Lock)
 static BOOLEAN MhChunkAnswerReadyLocked(PMH_HOST_CONTEXT Ctx)
 {
-    return Ctx->Closing || Ctx->Session != MhSessionStarted || Ctx->Chunks.ResetDue || Ctx->Chunks.ReadyCount != 0;
+    return Ctx->Closing || Ctx->Session == MhSessionStopped || Ctx->Chunks.ResetDue || Ctx->Chunks.ReadyCount != 0;
 }
 
 /*++
@@ -374,7 +375,9 @@ static VOID MhChunkFillLocked(PMH_HOST Host, PMH_HOST_CONTEXT Ctx, ULONG BufferS
         list->ResetDue = FALSE;
         Out->Status = MH_STATUS_CHUNKS_LOST;
         MH_STAT_INC(&Host->Stats, ChunkResets);
-    } else if (Ctx->Session != MhSessionStarted) {
+    } else if (Ctx->Session == MhSessionStopped) {
+        /* Not started yet is not gone: the UMD starts its chunk thread inside
+           StartMiracastSession, before the OS lets messages through (the session's start). */
         Out->Status = MH_STATUS_SESSION_GONE;
     } else if (IsListEmpty(&list->Ready)) {
         Out->Status = MH_STATUS_READ_TIMEOUT;

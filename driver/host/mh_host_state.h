@@ -301,7 +301,7 @@ BOOLEAN MhAgentIsLocked(PMH_HOST Host, MH_OWNER Owner);
 /* mh_chunks.c */
 NTSTATUS MhChunkListInitialize(PMH_HOST Host, PMH_HOST_CONTEXT Ctx);
 VOID MhChunkListFree(PMH_HOST Host, PMH_HOST_CONTEXT Ctx);
-/* A session ends (stop, destroy): its reader is due. Returns TRUE when ChunkReadDue must be
+/* A session ends (DestroyContext) or its chunks were published: its reader is due. Returns TRUE when ChunkReadDue must be
    called for *ReadKey after the lock is released. */
 _Requires_lock_held_(Host->Lock)
 BOOLEAN MhChunkSessionEndedLocked(PMH_HOST_CONTEXT Ctx, PULONG64 ReadKey);

@@ -611,7 +611,7 @@ MH_STATIC_ASSERT(mh_chunk_read_in, sizeof(MH_CHUNK_READ_IN) == 16);
 typedef struct _MH_CHUNK_READ_OUT {
     LONG Status;               /* STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_BUFFER_TOO_SMALL,
                                   STATUS_CONNECTION_RESET (once after an overflow),
-                                  STATUS_INSTANCE_NOT_AVAILABLE (destroyed or not started) */
+                                  STATUS_INSTANCE_NOT_AVAILABLE (stopped or destroyed) */
     ULONG BytesWritten;        /* *pChunkDataBufferSize on return (BUFFER_TOO_SMALL: the first packet's size) */
     ULONG Outstanding;         /* *pOutstandingChunksToProcess */
     ULONG Count;               /* packets that follow */

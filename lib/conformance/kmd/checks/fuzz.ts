@@ -54,7 +54,7 @@ export function generateCase(rng: Rng, index: number, space: CommandSpace | unde
     return { index, strategy: 'command', command: command.name, input, outputSize, hardwareAccess };
   }
   if (space && roll < 7) {
-    const known = new Set(space.commands.map((c) => c.code));
+    const known = new Set([...space.commands, ...space.notFuzzed].map((c) => c.code));
     let code = rng.pick([0, 0xffffffff, 0x80000000, Math.max(...known) + 1, rng.u32()]);
     if (known.has(code)) code = 0xfffffffe;
     const input = Buffer.concat([Buffer.alloc(space.headerSize), rng.bytes(rng.int(0, 32))]);
@@ -186,6 +186,7 @@ export async function checkIoControlFuzz(c: KmdCheck): Promise<void> {
   const byStrategy = ['raw', 'command', 'unknownCommand'].map((s) => `${cases.filter((fc) => fc.strategy === s).length} ${s}`).join(', ');
   c.evidence(`${cases.length} cases (${byStrategy}) in ${Date.now() - started} ms, seed ${formatSeed(c.runSeed)} ` +
     `(rule seed ${formatSeed(c.seed)}), cases digest ${digest(cases)}${space ? `, inside ${space.description}` : ', raw bytes only (no declared command space)'}`);
+  for (const command of space?.notFuzzed ?? []) c.evidence(`not fuzzed: ${command.name}, which ${command.why}`);
   c.evidence(`statuses the caller saw: ${[...statuses].map(([name, n]) => `${name} x${n}`).join(', ')}`);
   for (const [kind, list] of problems) {
     if (list.length > 1) c.evidence(`${list.length} cases showed the same ${kind} problem; the first: ${list[0]}`);
