@@ -52,11 +52,11 @@ const PEERS = {
   koffi: (args) => [process.execPath, [path.join(here, 'koffi.mjs'), ...args]],
 };
 
-/** Runs one measurement process and returns the JSON line it printed. */
-function measure(peer, args) {
+/** Runs one measurement process (given timeoutMs) and returns the JSON line it printed. */
+function measure(peer, args, timeoutMs = 180_000) {
   const [file, argv] = PEERS[peer](args.map(String));
   return new Promise((resolve, reject) => {
-    execFile(file, argv, { timeout: 180_000, maxBuffer: 16 << 20, windowsHide: true }, (error, stdout, stderr) => {
+    execFile(file, argv, { timeout: timeoutMs, maxBuffer: 16 << 20, windowsHide: true }, (error, stdout, stderr) => {
       const line = String(stdout).trim().split(/\r?\n/).reverse().find((l) => l.startsWith('{'));
       if (error || !line) {
         const why = error ? (error.killed ? 'timed out' : `exit ${error.code}`) : 'no JSON line';
@@ -137,7 +137,8 @@ for (let round = 0; round < config.rounds; round++) {
 }
 const memoryRun = await measure('addon', ['memory', config.memoryInFlight]);
 console.log(`[bench] memory: ${memoryRun.nativeBytesPerMessage.toFixed(0)} B native per message in flight (${config.memoryInFlight} held)`);
-const soakRun = await measure('addon', ['soak', config.soakMessages, config.soakInFlight, config.sendBytes]);
+// The soak's length is its message count: at a few thousand per second, a million take minutes.
+const soakRun = await measure('addon', ['soak', config.soakMessages, config.soakInFlight, config.sendBytes], 60 * 60_000);
 console.log(`[bench] soak: ${soakRun.completions} messages, RSS ${soakRun.rssStartMiB.toFixed(1)} -> ${soakRun.rssEndMiB.toFixed(1)} MiB ` +
   `(${soakRun.rssMiBPerMillion.toFixed(2)} MiB per million after the warm-up)`);
 

@@ -112,23 +112,22 @@ static PMH_BATCH_RECORD MhBatchFindKeyLocked(PMH_DEVICE Dev, ULONG64 Key)
     return NULL;
 }
 
-/*++
-Routine Description:
-    A send in flight is done: it leaves both hashes, gets its completion record (RequestStatus, the
-    callback's IO_STATUS_BLOCK and as much output as the send asked room for) and joins its handle's
-    Done list, waiting for a reap.
---*/
+/* A send in flight leaves both hashes: whoever unlinked it owns it. */
 _Requires_lock_held_(Dev->BatchLock)
-static VOID MhBatchFinishLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record, NTSTATUS RequestStatus,
-                                const IO_STATUS_BLOCK *IoStatus, const VOID *Output, ULONG OutputSize)
+static VOID MhBatchUnlinkLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record)
 {
-    PMH_FILE file = Record->File;
-    ULONG copy = (IoStatus != NULL && Output != NULL) ? min(OutputSize, Record->OutputRoom) : 0;
-
     RemoveEntryList(&Record->KeyLink);
     RemoveEntryList(&Record->IdLink);
-    file->Batch.InFlight--;
+    Record->File->Batch.InFlight--;
     MH_STAT_DEC(Dev->Stats, IrpsPending);
+}
+
+/* Writes an unlinked record's completion: RequestStatus, the callback's IO_STATUS_BLOCK and as much
+   output as the send asked room for. Output may be the miniport's pageable memory: no lock held. */
+static VOID MhBatchWriteCompletion(PMH_BATCH_RECORD Record, NTSTATUS RequestStatus, const IO_STATUS_BLOCK *IoStatus,
+                                   const VOID *Output, ULONG OutputSize)
+{
+    ULONG copy = (IoStatus != NULL && Output != NULL) ? min(OutputSize, Record->OutputRoom) : 0;
 
     Record->Completion.RequestStatus = RequestStatus;
     Record->Completion.Status = (IoStatus != NULL) ? IoStatus->Status : 0;
@@ -138,7 +137,16 @@ static VOID MhBatchFinishLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record, NTSTATU
     if (copy != 0) {
         RtlCopyMemory(Record + 1, Output, copy);
     }
-    InsertTailList(&file->Batch.Done, &Record->IdLink);
+}
+
+/* A send with no output to copy (cancelled, or refused by the host) is done: its record waits on
+   its handle's Done list for a reap. */
+_Requires_lock_held_(Dev->BatchLock)
+static VOID MhBatchFinishLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record, NTSTATUS RequestStatus)
+{
+    MhBatchUnlinkLocked(Dev, Record);
+    MhBatchWriteCompletion(Record, RequestStatus, NULL, NULL, 0);
+    InsertTailList(&Record->File->Batch.Done, &Record->IdLink);
 }
 
 /*++
@@ -235,25 +243,43 @@ static VOID MhBatchServiceReaps(PMH_DEVICE Dev, PVOID FileKey)
 Routine Description:
     The host's SendCompleted for a batched send (MH_BATCH_KEY_BIT): its record gets its result and
     waits for a reap. A key no record has any more was cancelled, or its handle went: the miniport
-    has had its callback, and there is nothing else to do.
+    has had its callback, and there is nothing else to do. The output is copied with no lock held
+    (it is the miniport's buffer, which may be pageable); a reference keeps the handle's state while
+    the record is in no list, and a handle that went meanwhile gets no record.
 --*/
 VOID MhBatchSendCompleted(PMH_DEVICE Dev, ULONG64 RequestKey, const IO_STATUS_BLOCK *IoStatus,
                           const VOID *Output, ULONG OutputSize)
 {
     PMH_BATCH_RECORD record;
-    PVOID fileKey = NULL;
+    PMH_FILE file;
+    BOOLEAN gone;
     KIRQL irql;
 
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     record = MhBatchFindKeyLocked(Dev, RequestKey);
     if (record != NULL) {
-        fileKey = record->File;
-        MhBatchFinishLocked(Dev, record, STATUS_SUCCESS, IoStatus, Output, OutputSize);
+        MhBatchUnlinkLocked(Dev, record);
+        MhFileReference(record->File);   /* linked until now, so its handle had not gone */
     }
     KeReleaseSpinLock(&Dev->BatchLock, irql);
-    if (fileKey != NULL) {
-        MhBatchServiceReaps(Dev, fileKey);
+    if (record == NULL) {
+        return;
     }
+    file = record->File;
+    MhBatchWriteCompletion(record, STATUS_SUCCESS, IoStatus, Output, OutputSize);
+
+    KeAcquireSpinLock(&Dev->BatchLock, &irql);
+    gone = file->Batch.Gone;
+    if (!gone) {
+        InsertTailList(&file->Batch.Done, &record->IdLink);
+    }
+    KeReleaseSpinLock(&Dev->BatchLock, irql);
+    if (gone) {
+        MhFree(Dev->Host, MhPoolDdiBuffer, record);
+    } else {
+        MhBatchServiceReaps(Dev, file);
+    }
+    MhFileDereference(Dev, file);
 }
 
 /* A send the host refused at once (no callback will come): its failure is its completion record. */
@@ -265,7 +291,7 @@ static VOID MhBatchSendFailed(PMH_DEVICE Dev, ULONG64 Key, NTSTATUS Status)
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     record = MhBatchFindKeyLocked(Dev, Key);
     if (record != NULL) {      /* NULL: cancelled meanwhile, which already made its record */
-        MhBatchFinishLocked(Dev, record, Status, NULL, NULL, 0);
+        MhBatchFinishLocked(Dev, record, Status);
     }
     KeReleaseSpinLock(&Dev->BatchLock, irql);
 }
@@ -300,7 +326,7 @@ static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *E
     if ((Entry->Flags & MH_BATCH_CANCEL_ALL) == 0) {
         PMH_BATCH_RECORD record = MhBatchFindIdLocked(Dev, File, Entry->Id);
         if (record != NULL && (record->Applied || Everything)) {
-            MhBatchFinishLocked(Dev, record, STATUS_CANCELLED, NULL, NULL, 0);
+            MhBatchFinishLocked(Dev, record, STATUS_CANCELLED);
             cancelled++;
         }
     } else {
@@ -310,7 +336,7 @@ static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *E
                 PMH_BATCH_RECORD record = CONTAINING_RECORD(entry, MH_BATCH_RECORD, IdLink);
                 entry = entry->Flink;
                 if (record->Applied || Everything) {
-                    MhBatchFinishLocked(Dev, record, STATUS_CANCELLED, NULL, NULL, 0);
+                    MhBatchFinishLocked(Dev, record, STATUS_CANCELLED);
                     cancelled++;
                 }
             }
