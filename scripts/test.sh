@@ -4,8 +4,10 @@
 # kernel service), runs the vitest suite inside the Windows Node, stops the lane, and ends with
 # the plain line "N passed, N failed" (scripts/lib/summary.mjs; the conformance reports the suite
 # wrote are rendered in headless Chromium first, after the lane), whose count and the exit code
-# always agree. Extra arguments go to vitest (a file filter); the script checks then run only
-# with MH_SCRIPT_CHECKS=1. MIRACAST_HIL_JUNIT=FILE also writes JUnit XML for CI systems.
+# always agree. It also counts the MSVC-mode check of the driver's sources (scripts/check-msvc.sh).
+# Extra arguments go to vitest (a file filter); the script checks and the MSVC-mode check then run
+# only with MH_SCRIPT_CHECKS=1 and MH_MSVC_CHECK=1. MIRACAST_HIL_JUNIT=FILE also writes JUnit XML
+# for CI systems.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/env.sh"
 source "$MH_ROOT/scripts/lib/run-in-lane.sh"
@@ -30,6 +32,17 @@ mh_prepare
 if [ "${MH_SCRIPT_CHECKS:-}" = 1 ] || { [ $# -eq 0 ] && [ "${MH_SCRIPT_CHECKS:-}" != 0 ]; }; then
   # Its failures are counted from its result file; a crash leaves that file saying so.
   bash scripts/script-checks.sh "$results/script-checks.json" || mh_log "the script checks ended with status $?"
+fi
+
+# The driver's sources as MSVC with the WDK sees them (clang in MSVC mode, seconds), and its proofs
+# (each injected break fails it): on a full run, or with MH_MSVC_CHECK=1. A Linux-side source:
+# its result file says "incomplete" until it finishes, so a check that dies still counts.
+if [ "${MH_MSVC_CHECK:-}" = 1 ] || { [ $# -eq 0 ] && [ "${MH_MSVC_CHECK:-}" != 0 ]; }; then
+  mkdir -p "$MH_LOGS"
+  if ! bash scripts/check-msvc.sh --prove --result "$results/msvc-check.json" > "$MH_LOGS/msvc-check.log" 2>&1; then
+    grep -E '^not ok|\): (error|warning):' "$MH_LOGS/msvc-check.log" >&2 || true
+    mh_log "the MSVC-mode check failed (see ${MH_LOGS#"$MH_ROOT"/}/msvc-check.log)"
+  fi
 fi
 
 status=0

@@ -205,7 +205,7 @@ NTSTATUS MhHarnessEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPat
     DriverObject->MajorFunction[IRP_MJ_CLOSE] = MhDispatchClose;
     DriverObject->MajorFunction[IRP_MJ_DEVICE_CONTROL] = MhDispatchDeviceControl;
     DriverObject->DriverUnload = MhUnload;
-    device->Flags &= ~DO_DEVICE_INITIALIZING;
+    device->Flags &= ~(ULONG)DO_DEVICE_INITIALIZING;   /* an int constant: no implicit sign change */
     return STATUS_SUCCESS;
 
 Fail:

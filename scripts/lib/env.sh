@@ -22,7 +22,8 @@ MH_CLIENT_EXE="$MH_BUILD/driver/mhclient.exe"
 MH_UMD_SAMPLE_DLL="$MH_BUILD/umd/mh_umd_sample.dll"   # and mh_umd_<variant>.dll beside it
 MH_LOGS="$MH_BUILD/logs${MH_LANE_ID:+-$MH_LANE_ID}"
 
-MH_APT_PACKAGES=(g++-mingw-w64-x86-64 mingw-w64-tools wine64 cmake make python3)
+# clang: scripts/check-msvc.sh compiles the driver's sources in MSVC mode with it.
+MH_APT_PACKAGES=(g++-mingw-w64-x86-64 mingw-w64-tools wine64 cmake make python3 clang)
 
 mh_log() { printf '[miracast-hil] %s\n' "$*" >&2; }
 mh_die() { printf '[miracast-hil] error: %s\n' "$*" >&2; exit 1; }
