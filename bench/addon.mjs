@@ -5,6 +5,11 @@
 //                                                      IN_FLIGHT kept in flight (each completion re-issues)
 //   node addon.mjs lag IN_FLIGHT COMPLETIONS [BYTES]   the same, while sampling event-loop lag
 //   node addon.mjs idle MS                             event-loop lag with nothing in flight (the floor)
+//   node addon.mjs memory IN_FLIGHT                    native memory per sendMessage held in flight
+//   node addon.mjs soak COMPLETIONS IN_FLIGHT [BYTES]  RSS sampled over a long run (flat or not)
+//
+// send and lag also report the JavaScript thread's CPU time per message (process.threadCpuUsage():
+// everything the thread did, the library's and the benchmark's own loop, divided by messages).
 //
 // Prints one JSON line. Runs inside the Windows Node of the Wine lane (or on Windows).
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -124,12 +129,94 @@ async function send(inFlight, completions, bytes, sampleLag) {
     await pump(context, inFlight, Math.min(1000, Math.floor(completions / 10) + inFlight), bytes);   // warm-up
     const probe = sampleLag ? { issueMs: 0, completions: 0 } : undefined;
     const stop = sampleLag ? startLagSampling(probe) : undefined;
+    const cpuBefore = process.threadCpuUsage();
     const { done, elapsed } = await pump(context, inFlight, completions, bytes, probe);
+    const cpu = process.threadCpuUsage(cpuBefore);
     const lag = stop?.();
     return {
       peer: 'addon', mode: sampleLag ? 'lag' : 'send', inFlight, completions: done, failed: 0, bytes,
       perSecond: done / (elapsed / 1000),
+      jsThreadUsPerMessage: (cpu.user + cpu.system) / done,
       ...(lag ? { lagMs: lag, issueUsPerCall: (probe.issueMs * 1000) / done } : {}),
+    };
+  } finally {
+    await device.configureResponder({ enabled: false }).catch(() => {});
+    await context?.destroy().catch(() => {});
+    await device.close();
+  }
+}
+
+/**
+ * Native memory per message in flight: N sends held by the kernel responder (a long delay), RSS
+ * read before and while they are held (after a full GC each time), less what the JavaScript heap's
+ * live objects and external memory grew by (their promises, closures and buffers live there). The
+ * device's close cancels them.
+ */
+async function memory(inFlight) {
+  const gc = globalThis.gc ?? (() => {});
+  const device = await openDevice();
+  let context;
+  try {
+    context = await device.createContext();
+    await device.configureResponder({ enabled: true });
+    await pump(context, 256, 2000, 16);   // warm-up: the allocators and the transport's buffers
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = process.memoryUsage();
+    await device.configureResponder({ enabled: true, delayMs: 30_000 });
+    const held = Array.from({ length: inFlight }, () => context.sendMessage(Buffer.alloc(16), { outputSize: 16 }).catch(() => {}));
+    while ((await device.stats()).irpsPending < inFlight) await new Promise((resolve) => setTimeout(resolve, 20));
+    gc();
+    const during = process.memoryUsage();
+    const rss = during.rss - before.rss;
+    const heap = (during.heapUsed + during.external) - (before.heapUsed + before.external);
+    await device.close();   // cancels them in the kernel
+    await Promise.all(held);
+    return {
+      peer: 'addon', mode: 'memory', inFlight, rssBytes: rss, heapBytes: heap,
+      rssBytesPerMessage: rss / inFlight, nativeBytesPerMessage: (rss - heap) / inFlight,
+    };
+  } finally {
+    await device.configureResponder({ enabled: false }).catch(() => {});
+    await device.close();
+  }
+}
+
+/** RSS over a long run of sends kept in flight: samples every `every` completions. */
+async function soak(completions, inFlight, bytes) {
+  const device = await openDevice();
+  let context;
+  const samples = [];
+  try {
+    context = await device.createContext();
+    await device.configureResponder({ enabled: true });
+    const every = Math.max(1000, Math.floor(completions / 40));
+    const start = performance.now();
+    let next = 0;
+    const probe = { issueMs: 0, completions: 0 };
+    const timer = setInterval(() => {
+      if (probe.completions >= next) {
+        const usage = process.memoryUsage();
+        samples.push({ messages: probe.completions, ms: Math.round(performance.now() - start), rssMiB: usage.rss / 1048576,
+          heapMiB: usage.heapTotal / 1048576 });
+        next += every;
+      }
+    }, 50);
+    const { done, elapsed } = await pump(context, inFlight, completions, bytes, probe);
+    clearInterval(timer);
+    const last = process.memoryUsage();
+    samples.push({ messages: done, ms: Math.round(elapsed), rssMiB: last.rss / 1048576, heapMiB: last.heapTotal / 1048576 });
+    // Flat: after a warm-up of a quarter of the run, the least-squares slope of RSS per million messages.
+    const judged = samples.filter((s) => s.messages >= done / 4);
+    const n = judged.length;
+    const mx = judged.reduce((a, s) => a + s.messages, 0) / n;
+    const my = judged.reduce((a, s) => a + s.rssMiB, 0) / n;
+    const slope = judged.reduce((a, s) => a + (s.messages - mx) * (s.rssMiB - my), 0) /
+      (judged.reduce((a, s) => a + (s.messages - mx) ** 2, 0) || 1);
+    return {
+      peer: 'addon', mode: 'soak', inFlight, completions: done, bytes, perSecond: done / (elapsed / 1000),
+      rssStartMiB: judged[0].rssMiB, rssEndMiB: judged[n - 1].rssMiB, rssMiBPerMillion: slope * 1e6,
+      heapStartMiB: judged[0].heapMiB, heapEndMiB: judged[n - 1].heapMiB, samples,
     };
   } finally {
     await device.configureResponder({ enabled: false }).catch(() => {});
@@ -150,8 +237,10 @@ let result;
 if (mode === 'echo' && n[0] > 0) result = await echo(n[0], n[1] || 5);
 else if ((mode === 'send' || mode === 'lag') && n[0] > 0 && n[1] > 0) result = await send(n[0], n[1], n[2] || 16, mode === 'lag');
 else if (mode === 'idle' && n[0] > 0) result = await idle(n[0]);
+else if (mode === 'memory' && n[0] > 0) result = await memory(n[0]);
+else if (mode === 'soak' && n[0] > 0 && n[1] > 0) result = await soak(n[0], n[1], n[2] || 16);
 else {
-  console.error('usage: addon.mjs echo CALLS [BYTES] | send|lag IN_FLIGHT COMPLETIONS [BYTES] | idle MS');
+  console.error('usage: addon.mjs echo CALLS [BYTES] | send|lag IN_FLIGHT COMPLETIONS [BYTES] | idle MS | memory IN_FLIGHT | soak COMPLETIONS IN_FLIGHT [BYTES]');
   process.exit(2);
 }
 console.log(JSON.stringify(result));

@@ -17,7 +17,7 @@ const times = (ratio) => {
 };
 const row = (cells, widths) => cells.map((cell, i) => String(cell)[i === 0 ? 'padEnd' : 'padStart'](widths[i])).join('  ');
 
-const widths = [37, 8, 8, 8, 28, 28];
+const widths = [37, 8, 9, 8, 8, 28, 28, 28];
 const lines = [];
 lines.push('');
 lines.push(`miracast-hil benchmark: Windows Node ${host.node} under Wine (lane "${host.lane}"), ` +
@@ -32,17 +32,18 @@ if (Number(host.otherWineServers) > 0) {
   lines.push('NOTE: another Wine lane was running when this run started (npm test?): the figures are noisier than usual.');
 }
 lines.push('');
-lines.push(row(['', 'raw C', 'addon', 'koffi', 'addon/C', 'koffi/C'], widths));
+lines.push(row(['', 'raw C', 'C batched', 'addon', 'koffi', 'addon/C', 'addon/C batched', 'koffi/C'], widths));
 lines.push(row([`echo, µs per call (${config.echoBytes} B, lower=better)`,
-  fixed(summary.echo.c?.median, 1), fixed(summary.echo.addon?.median, 1), fixed(summary.echo.koffi?.median, 1),
-  times(summary.echo.addonToC), times(summary.echo.koffiToC)], widths));
+  fixed(summary.echo.c?.median, 1), '-', fixed(summary.echo.addon?.median, 1), fixed(summary.echo.koffi?.median, 1),
+  times(summary.echo.addonToC), '-', times(summary.echo.koffiToC)], widths));
 for (const n of config.inFlight) {
   const s = summary.send[n];
   lines.push(row([`sendMessage/s, ${n} in flight${n === 1 ? ' (*)' : ''}`,
-    fixed(s.c?.median, 0), fixed(s.addon?.median, 0), fixed(s.koffi?.median, 0),
-    times(s.addonToC), times(s.koffiToC)], widths));
+    fixed(s.c?.median, 0), fixed(s.cb?.median, 0), fixed(s.addon?.median, 0), fixed(s.koffi?.median, 0),
+    times(s.addonToC), times(s.addonToCb), times(s.koffiToC)], widths));
 }
 lines.push(`  (*) koffi: synchronous DeviceIoControl on a non-overlapped handle, so one in flight only.`);
+lines.push('  raw C: one SEND_MESSAGE IOCTL per message (the classic peer); C batched: BATCH_SUBMIT / BATCH_REAP from one thread.');
 lines.push(`  sendMessage: ${config.sendCompletions} completions of ${config.sendBytes} B answered by the kernel responder; higher=better.`);
 lines.push('');
 const lag = summary.lag;
@@ -53,12 +54,20 @@ lines.push(`  monitorEventLoopDelay          p50 ${fixed(lag.histogram.p50, 1)} 
   `max ${fixed(lag.histogram.max, 1)} ms  (median of rounds; max of rounds)`);
 lines.push(`  why: ${fixed(lag.issueUsPerCall, 0)} µs of JavaScript-thread time per sendMessage() issue; ` +
   `completions settled between two ticks: median ${fixed(lag.completionsPerTick.p50, 0)}, most ${fixed(lag.completionsPerTick.max, 0)}`);
+lines.push(`  JavaScript thread's CPU time per sendMessage (process.threadCpuUsage over the run): ${fixed(lag.jsThreadUsPerMessage, 1)} µs`);
+lines.push(`memory: ${fixed(summary.memory.nativeBytesPerMessage, 0)} B of native memory per sendMessage in flight ` +
+  `(${summary.memory.inFlight} held: RSS +${fixed(summary.memory.rssBytes / 1048576, 1)} MiB, live JS heap and external +${fixed(summary.memory.heapBytes / 1048576, 1)} MiB)`);
+lines.push(`soak: ${summary.soak.messages} messages at ${summary.soak.inFlight} in flight (${fixed(summary.soak.perSecond, 0)}/s): ` +
+  `RSS ${fixed(summary.soak.rssStartMiB, 1)} -> ${fixed(summary.soak.rssEndMiB, 1)} MiB after the warm-up, ` +
+  `slope ${fixed(summary.soak.rssMiBPerMillion, 2)} MiB per million messages (JS heap ${fixed(summary.soak.heapStartMiB, 1)} -> ${fixed(summary.soak.heapEndMiB, 1)} MiB)`);
 lines.push(`  idle floor (nothing in flight) setInterval p99 ${fixed(summary.idleLag.interval.p99, 2)} ms, ` +
   `monitorEventLoopDelay p99 ${fixed(summary.idleLag.histogram.p99, 2)} ms`);
 lines.push('');
 lines.push('aims:');
 for (const aim of aims) {
-  const measured = aim.target.endsWith('ms') ? `${fixed(aim.measured, 1)} ms` : `${fixed(aim.measured, 2)}x`;
+  const unit = aim.target.split(' ').pop();
+  const measured = unit === 'ms' || unit === 'µs' || unit === 'B' || unit === 'MiB'
+    ? `${fixed(aim.measured, unit === 'B' ? 0 : 2)} ${unit}` : `${fixed(aim.measured, 2)}x`;
   const noisy = aim.pairedMet !== undefined && aim.pairedMet !== aim.met
     ? ` - within the noise: the paired rounds' median ${fixed(aim.paired, 2)}x says ${aim.pairedMet ? 'met' : 'not met'}`
     : '';

@@ -92,6 +92,14 @@ export interface DriverStats {
   chunkReadsPending: number;
   /** Closed handles whose contexts the host is still destroying. */
   ownerReleasesPending: number;
+  /** BATCH_REAP IRPs waiting for a completion record (the batched transport; not in irpsPending). */
+  batchReapsPending: number;
+  /** BATCH_SUBMIT IOCTLs applied. */
+  batchSubmits: number;
+  /** Most records one BATCH_SUBMIT carried. */
+  batchSubmitMax: number;
+  /** Most completion records one BATCH_REAP returned. */
+  batchReapMax: number;
 }
 
 /** The field names of DriverStats, in the driver's order (checked against the addon in tests). */
@@ -104,7 +112,7 @@ export const driverStatsFields: readonly (keyof DriverStats)[] = [
   'miniportPoolOutstanding', 'miniportPoolTotal', 'miniportPoolAtStart', 'miniportPoolBytes', 'poolFindings',
   'irpsCompletedWithCancelRoutine', 'unsupportedServiceCalls', 'childStatusIndications', 'chunkInterrupts',
   'chunksQueued', 'chunksDelivered', 'chunkOverflows', 'chunkBadReports', 'chunkResets', 'dpcsRun',
-  'chunkReadsPending', 'ownerReleasesPending',
+  'chunkReadsPending', 'ownerReleasesPending', 'batchReapsPending', 'batchSubmits', 'batchSubmitMax', 'batchReapMax',
 ];
 
 /** The test miniport's own view (MP_STATE). */

@@ -48,14 +48,13 @@ Device::Device(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device>(info) 
   }
   handle_ = handle;
   engine_ = engine;
+  batch_ = engine_->Batch()->Open(handle_, skipsPortOnSuccess_);
   engine_->AddDevice(this);
 }
 
 Device::~Device() {
   // Requests pin their device, so none is in flight here.
-  if (handle_ != INVALID_HANDLE_VALUE) {
-    CloseHandle(handle_);
-  }
+  CloseHandleNow();
   if (engine_ != nullptr) {
     engine_->RemoveDevice(this);
   }
@@ -85,6 +84,12 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   request->op = static_cast<Op>(op);
   request->code = encoded.code;
   request->ref = info[2].As<Napi::Boolean>().Value();
+  request->device = this;
+  request->deviceRef = Napi::Persistent(Value());
+  if (request->op == Op::SendMessage && batch_) {
+    // The input travels in the submission queue; the buffer is made when the result comes.
+    return engine_->SubmitBatched(env, batch_, request.release(), encoded);
+  }
   request->inputSize = static_cast<uint32_t>(encoded.input.size());
   request->outputSize = encoded.outputSize;
   size_t size = std::max<size_t>(std::max<size_t>(encoded.input.size(), encoded.outputSize), 1);
@@ -92,8 +97,6 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   if (!encoded.input.empty()) {
     memcpy(request->buffer.get(), encoded.input.data(), encoded.input.size());
   }
-  request->device = this;
-  request->deviceRef = Napi::Persistent(Value());
   return engine_->Submit(env, handle_, skipsPortOnSuccess_, request.release());
 }
 
@@ -105,6 +108,11 @@ Napi::Value Device::Cancel(const Napi::CallbackInfo& info) {
   auto found = requests_.find(info[0].As<Napi::Number>().Uint32Value());
   if (found == requests_.end() || handle_ == INVALID_HANDLE_VALUE) {
     return Napi::Boolean::New(env, false);  // already completed: nothing to cancel
+  }
+  if (found->second->batched) {
+    // The kernel answers with the send's completion record: STATUS_CANCELLED, or its result if it raced.
+    engine_->Batch()->AppendCancel(batch_, found->second);
+    return Napi::Boolean::New(env, true);
   }
   // The request completes (cancelled, or with its result if it raced) through the port as usual.
   BOOL cancelled = CancelIoEx(handle_, &found->second->io.overlapped);
@@ -138,7 +146,12 @@ Napi::Value Device::Close(const Napi::CallbackInfo& info) {
     if (inFlight_ == 0) {
       FinishClose(env);
     } else {
-      CancelIoEx(handle_, nullptr);
+      if (batchedInFlight_ != 0 && engine_ != nullptr) {
+        engine_->Batch()->AppendCancel(batch_, nullptr);
+      }
+      if (inFlight_ != batchedInFlight_) {
+        CancelIoEx(handle_, nullptr);
+      }
     }
   }
   return deferred.Promise();
@@ -155,11 +168,13 @@ Napi::Value Device::GetClosed(const Napi::CallbackInfo& info) {
 void Device::OnIssued(Request* request) {
   requests_[request->id] = request;
   inFlight_++;
+  batchedInFlight_ += request->batched ? 1 : 0;
 }
 
 void Device::OnSettled(Napi::Env env, Request* request) {
   requests_.erase(request->id);
   inFlight_--;
+  batchedInFlight_ -= request->batched ? 1 : 0;
   if (closing_ && inFlight_ == 0 && handle_ != INVALID_HANDLE_VALUE) {
     FinishClose(env);
   }
@@ -168,11 +183,24 @@ void Device::OnSettled(Napi::Env env, Request* request) {
 void Device::OnDiscarded(Request* request) {
   requests_.erase(request->id);
   inFlight_--;
+  batchedInFlight_ -= request->batched ? 1 : 0;
+}
+
+// No thread of the engine issues on the handle once its channel is closed; then the handle goes.
+// The kernel then frees whatever records of the handle remain.
+void Device::CloseHandleNow() {
+  if (handle_ == INVALID_HANDLE_VALUE) {
+    return;
+  }
+  if (batch_) {
+    BatchTransport::Close(*batch_);
+  }
+  CloseHandle(handle_);
+  handle_ = INVALID_HANDLE_VALUE;
 }
 
 void Device::FinishClose(Napi::Env env) {
-  CloseHandle(handle_);
-  handle_ = INVALID_HANDLE_VALUE;
+  CloseHandleNow();
   if (engine_ != nullptr) {
     engine_->RemoveDevice(this);
     engine_ = nullptr;
@@ -190,10 +218,15 @@ void Device::CancelAll() {
   }
 }
 
+void Device::AbandonBatched(std::vector<Request*>& out) {
+  if (batch_ && engine_ != nullptr) {
+    engine_->Batch()->Abandon(*batch_, out);
+  }
+}
+
 void Device::Detach() {
-  if (handle_ != INVALID_HANDLE_VALUE && inFlight_ == 0) {
-    CloseHandle(handle_);
-    handle_ = INVALID_HANDLE_VALUE;
+  if (inFlight_ == 0) {
+    CloseHandleNow();
   }
   engine_ = nullptr;
 }

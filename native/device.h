@@ -6,8 +6,13 @@
 // device.inFlight.
 // A request in flight pins its Device (an object reference held by the request), so a device
 // dropped by JavaScript with requests in flight is not collected until they have settled.
-// close() cancels everything in flight (CancelIoEx), waits for every completion to be
-// dequeued and settled, then closes the handle.
+// close() cancels everything in flight (CancelIoEx; a batched cancel of every send of the handle,
+// which the kernel acknowledges with a completion record per send), waits for every completion to
+// be dequeued and settled, then closes the handle.
+// sendMessage travels through the batched transport (batch.h), on the device's channel; every
+// other operation is one overlapped IOCTL. cancel(id) of a send appends a batched cancel: the
+// promise settles once the kernel's completion record for the send (its result, or
+// STATUS_CANCELLED) has been reaped.
 #pragma once
 
 #include "engine.h"
@@ -28,6 +33,8 @@ class Device : public Napi::ObjectWrap<Device> {
   void OnSettled(Napi::Env env, Request* request);
   void OnDiscarded(Request* request);
   void CancelAll();
+  // Environment teardown, after the submitter stopped: the sends the kernel has not answered.
+  void AbandonBatched(std::vector<Request*>& out);
   void Detach();   // environment teardown: the engine is going away
   // The handle, for the UMD host, which duplicates it (same file object) for its own threads.
   HANDLE NativeHandle() const { return handle_; }
@@ -40,11 +47,14 @@ class Device : public Napi::ObjectWrap<Device> {
   Napi::Value GetInFlight(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   void FinishClose(Napi::Env env);
+  void CloseHandleNow();
 
   HANDLE handle_ = INVALID_HANDLE_VALUE;
   bool skipsPortOnSuccess_ = false;
   Engine* engine_ = nullptr;
   uint32_t inFlight_ = 0;
+  uint32_t batchedInFlight_ = 0;          // of inFlight_, the sends on the batched channel
+  std::shared_ptr<BatchChannel> batch_;   // the device's batched channel (shared with the engine's threads)
   bool closing_ = false;
   std::vector<Napi::Promise::Deferred> closeWaiters_;
   std::unordered_map<uint32_t, Request*> requests_;

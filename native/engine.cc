@@ -29,6 +29,7 @@ Engine* Engine::Create(Napi::Env env, Engine** owner) {
   engine->tsfn_.Unref(env);  // referenced only while a `ref` request is in flight
   engine->tsfnLive_ = true;
   engine->thread_ = std::thread(&Engine::Run, engine.get());
+  engine->batch_.reset(new BatchTransport(engine.get()));
   engine->owner_ = owner;
   Engine* raw = engine.release();
   // Worker exit, or the main environment's teardown: cancel, drain, join.
@@ -105,8 +106,42 @@ Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSucce
   return promise;
 }
 
+Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchChannel>& channel, Request* request,
+                                    const Encoded& encoded) {
+  Napi::Promise promise = request->deferred.Promise();
+  request->io.owner = request;
+  request->io.overlapped.Internal = static_cast<ULONG_PTR>(kStatusPending);
+  request->batched = true;
+  RefRequest(env, request);
+  request->device->OnIssued(request);
+  ++inFlight_;  // before the append: the submitter may hand it back before Append returns
+  batch_->AppendSend(channel, request, encoded);
+  return promise;
+}
+
+void Engine::Deliver(std::vector<Request*>& requests) {
+  if (requests.empty()) {
+    return;
+  }
+  bool call = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    completed_.insert(completed_.end(), requests.begin(), requests.end());
+    inFlight_ -= requests.size();
+    if (!callPending_) {
+      callPending_ = true;
+      call = true;
+    }
+  }
+  if (call && tsfn_.NonBlockingCall() != napi_ok) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    callPending_ = false;
+  }
+}
+
 void Engine::Run() {
   OVERLAPPED_ENTRY entries[64];
+  std::vector<BatchChannel*> reaps;
   for (;;) {
     ULONG count = 0;
     if (!GetQueuedCompletionStatusEx(port_, entries, 64, &count, INFINITE, FALSE)) {
@@ -117,11 +152,17 @@ void Engine::Run() {
     }
     bool quit = false;
     bool call = false;
+    reaps.clear();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (ULONG i = 0; i < count; i++) {
         if (entries[i].lpOverlapped == nullptr) {
           quit = quit || entries[i].lpCompletionKey == kQuitKey;
+          continue;
+        }
+        IoSlot* slot = reinterpret_cast<IoSlot*>(entries[i].lpOverlapped);
+        if (slot->reap != nullptr) {
+          reaps.push_back(slot->reap);
           continue;
         }
         completed_.push_back(Request::FromOverlapped(entries[i].lpOverlapped));
@@ -136,6 +177,9 @@ void Engine::Run() {
       // Closing: the environment is going away and Shutdown will free what is queued.
       std::lock_guard<std::mutex> lock(mutex_);
       callPending_ = false;
+    }
+    for (BatchChannel* channel : reaps) {
+      batch_->OnReapCompleted(channel);   // may re-arm the reap: off the JavaScript thread
     }
     if (quit) {
       return;
@@ -231,11 +275,23 @@ void Engine::Shutdown() {
     return;
   }
   shutDown_ = true;
+  // The submitter first: nothing new reaches the kernel. Then no reap is re-armed, and the sends
+  // the kernel has not answered are taken back (their records hold no memory of ours).
+  std::vector<Request*> abandoned;
+  if (batch_) {
+    batch_->Stop();
+    for (Device* device : devices_) {
+      device->AbandonBatched(abandoned);
+    }
+    inFlight_ -= abandoned.size();
+  }
   for (Device* device : devices_) {
     device->CancelAll();
   }
-  // Every cancelled request still completes; wait until the thread has dequeued them all.
-  for (int waited = 0; inFlight_.load() > 0 && waited < kShutdownDrainMs; waited++) {
+  // Every cancelled request still completes; wait until the thread has dequeued them all, and
+  // until every armed reap (whose buffer the kernel may write) has completed.
+  for (int waited = 0; (inFlight_.load() > 0 || (batch_ && batch_->ReapsArmed() > 0)) && waited < kShutdownDrainMs;
+       waited++) {
     Sleep(1);
   }
   PostQueuedCompletionStatus(port_, 0, kQuitKey, nullptr);
@@ -249,13 +305,16 @@ void Engine::Shutdown() {
     }
     completed_.clear();
   }
+  for (Request* request : abandoned) {
+    Discard(request);
+  }
   // Requests the kernel never completed (a hung driver) keep their memory: freeing it could let
   // the kernel write into freed memory later. Their count is in inFlight_.
   for (Device* device : devices_) {
     device->Detach();
   }
   devices_.clear();
-  if (inFlight_.load() == 0) {
+  if (inFlight_.load() == 0 && (!batch_ || batch_->ReapsArmed() == 0)) {
     CloseHandle(port_);
   }
   port_ = nullptr;

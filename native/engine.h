@@ -23,8 +23,17 @@
 //     last call into it, joins the thread (if Shutdown has not) and deletes the engine. So no
 //     thread can call a finalized thread-safe function, and nothing outlives its owner.
 //   - Pending I/O never occupies a libuv threadpool thread.
+//   - Sends travel through the batched transport (batch.h, whose header has its own rules): the
+//     JavaScript thread only appends them; the engine's submitter thread submits; the completion
+//     thread also takes reap packets and hands their requests over through Deliver, so they settle
+//     through the same queue, in the same batches, as every other request. A batched request counts
+//     in InFlight until it is handed over.
+//   - Shutdown also stops the submitter (joined before anything else), stops re-arming reaps and
+//     abandons the sends the kernel has not answered (their records hold no user memory and go with
+//     the handle); it waits for every armed reap's completion as for any request's.
 #pragma once
 
+#include "batch.h"
 #include "request.h"
 #include <napi.h>
 #include <atomic>
@@ -57,6 +66,13 @@ class Engine {
   // the engine, which settles and deletes it. skipsPortOnSuccess: the handle was set to
   // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so a synchronous success queues no packet.
   Napi::Promise Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSuccess, Request* request);
+  // Issues a send through the batched transport (JavaScript thread): appended to the channel's
+  // submission queue; settled like any request. `encoded` is its SEND_MESSAGE encoding.
+  Napi::Promise SubmitBatched(Napi::Env env, const std::shared_ptr<BatchChannel>& channel, Request* request,
+                              const Encoded& encoded);
+  BatchTransport* Batch() { return batch_.get(); }
+  // Any thread: requests whose results are written (io.overlapped) join the settle queue.
+  void Deliver(std::vector<Request*>& requests);
 
   // Changes whether an in-flight request keeps the event loop alive.
   void SetRef(Napi::Env env, Request* request, bool ref);
@@ -86,6 +102,7 @@ class Engine {
   napi_env env_;
   HANDLE port_ = nullptr;
   std::thread thread_;
+  std::unique_ptr<BatchTransport> batch_;
   CompletionTsfn tsfn_;
   bool tsfnLive_ = false;
   Napi::FunctionReference setImmediate_;

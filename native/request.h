@@ -5,6 +5,11 @@
 // JavaScript thread only after its completion was dequeued from the completion port - cancelled
 // requests included. JavaScript memory is copied in at submit and copied out at settle, so the
 // kernel never sees, and the completion thread never touches, a JavaScript buffer.
+//
+// A batched request (batch.h) has no IOCTL of its own: its input travels in a BATCH_SUBMIT, and
+// its buffer stays empty until the thread that takes its completion record off its channel's
+// `outstanding` set writes the result there, in the classic IOCTL's layout, with io.overlapped's
+// Internal and InternalHigh set as the port would have set them. Settling is then the same.
 #pragma once
 
 #include "nt.h"
@@ -17,14 +22,16 @@
 namespace mh {
 
 class Device;
+struct BatchChannel;
 
 struct Request;
 
 // Standard layout, OVERLAPPED first: the completion port hands back the OVERLAPPED's address,
-// which is this slot's, which names its request.
+// which is this slot's, which names its request - or, for a batch reap, its channel.
 struct IoSlot {
   OVERLAPPED overlapped;
   Request* owner;
+  BatchChannel* reap;             // set only in a channel's reap slot (owner is then null)
 };
 
 struct Request {
@@ -33,6 +40,7 @@ struct Request {
   Op op = Op::GetInfo;
   uint32_t code = 0;              // the IOCTL
   bool ref = true;                // keeps the event loop alive while in flight
+  bool batched = false;           // travels through the batched transport (batch.h)
   std::unique_ptr<uint8_t[]> buffer;
   uint32_t inputSize = 0;
   uint32_t outputSize = 0;

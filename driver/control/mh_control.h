@@ -20,9 +20,16 @@ Abstract:
       - Every IRP is owned by exactly one place at a time: the dispatch routine until it completes
         it or queues it; a queue (mh_irpq.h) until it is removed; then whoever removed it.
 
-    Locking, outermost first (never call the host or complete an IRP holding either):
+      - A batched send (mh_batch.c) is an MH_BATCH_RECORD: created by BATCH_SUBMIT, reachable by its
+        host request key (MH_DEVICE.BatchKeys) and by its Id (MH_FILE.Batch.Ids) while in flight,
+        then on its handle's Done list until a BATCH_REAP copies it out and frees it. Whoever
+        unlinks it under BatchLock owns it. Records hold no reference on their handle: the handle's
+        going (MhBatchHandleGone) frees every record it still has.
+
+    Locking, outermost first (never call the host or complete an IRP holding any):
       MH_DEVICE.Lock             the files list, handle state, request ids
-      MH_IRP_QUEUE.Lock          each IRP queue
+      MH_DEVICE.BatchLock        every batch record, each handle's Ids, Done and counts
+      MH_IRP_QUEUE.Lock          each IRP queue (ReapQueue's is taken under BatchLock)
 
 Environment:
 
@@ -36,6 +43,15 @@ Environment:
 #include "mh_host.h"
 #include "mh_irpq.h"
 
+/* A handle's batched sends (mh_batch.c); guarded by MH_DEVICE.BatchLock. */
+#define MH_BATCH_ID_BUCKETS 64u     /* a power of two */
+typedef struct _MH_BATCH_FILE {
+    LIST_ENTRY Ids[MH_BATCH_ID_BUCKETS]; /* sends in flight, hashed by Id (MH_BATCH_RECORD.IdLink) */
+    LIST_ENTRY Done;            /* completion records ready to reap, oldest first (IdLink) */
+    ULONG InFlight;             /* records in Ids */
+    BOOLEAN Gone;               /* the handle went away: no new submission is accepted */
+} MH_BATCH_FILE;
+
 typedef struct _MH_FILE {
     ULONG Signature;            /* MH_FILE_SIGNATURE */
     LIST_ENTRY Link;            /* MH_DEVICE.Files */
@@ -45,6 +61,7 @@ typedef struct _MH_FILE {
     BOOLEAN Closed;             /* CLEANUP or CLOSE ran: no new work is accepted */
     ULONG_PTR ProcessId;
     MH_HOST_WORK Release;       /* the host's work item for this handle's release */
+    MH_BATCH_FILE Batch;        /* its batched sends */
 } MH_FILE, *PMH_FILE;
 
 #define MH_FILE_SIGNATURE MH_TAG('M','H','f','i')
@@ -66,6 +83,12 @@ typedef struct _MH_DEVICE {
     MH_IRP_QUEUE ReceiveQueue;  /* agent receive IRPs */
     MH_IRP_QUEUE DdiQueue;      /* IRPs waiting for a host DDI worker */
     MH_IRP_QUEUE ChunkQueue;    /* READ_CHUNKS IRPs waiting for a chunk, keyed by request id */
+    MH_IRP_QUEUE ReapQueue;     /* BATCH_REAP IRPs waiting for a completion record, keyed by their MH_FILE */
+
+    /* The batched transport (mh_batch.c). */
+#define MH_BATCH_KEY_BUCKETS 1024u  /* a power of two */
+    KSPIN_LOCK BatchLock;
+    LIST_ENTRY BatchKeys[MH_BATCH_KEY_BUCKETS]; /* records in flight, hashed by host request key */
 } MH_DEVICE, *PMH_DEVICE;
 
 #define MH_IN_LENGTH(Irp)  (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.InputBufferLength)
@@ -113,6 +136,16 @@ VOID MhControlSendCompleted(PVOID Context, ULONG64 RequestKey, const IO_STATUS_B
 /* mh_ioctl_chunks.c: the host's event about a chunk read, and the chunk queue's cancel hook. */
 VOID MhControlChunkReadDue(PVOID Context, ULONG64 ReadKey);
 MH_IRP_QUEUE_CANCELLED MhControlChunkReadCancelled;
+
+/* mh_batch.c: the batched transport (BATCH_SUBMIT, BATCH_REAP). Host request keys of batched
+   sends have MH_BATCH_KEY_BIT set; MhNextRequestId never reaches it. */
+#define MH_BATCH_KEY_BIT 0x8000000000000000ull
+MH_IOCTL_HANDLER MhIoctlBatchSubmit, MhIoctlBatchReap;
+VOID MhBatchInitializeDevice(PMH_DEVICE Dev);
+VOID MhBatchInitializeFile(PMH_FILE File);
+VOID MhBatchSendCompleted(PMH_DEVICE Dev, ULONG64 RequestKey, const IO_STATUS_BLOCK *IoStatus,
+                          const VOID *Output, ULONG OutputSize);
+VOID MhBatchHandleGone(PMH_DEVICE Dev, PMH_FILE File);
 
 /* mh_security.c: the control device only for SYSTEM and Administrators. */
 NTSTATUS MhSecureDevice(PDEVICE_OBJECT DeviceObject);

@@ -16,7 +16,8 @@ Abstract:
         because they take the Miracast-class lock and may wait (mh_ioctl_ddi.c);
       - SendQueue: SEND_MESSAGE waits for the miniport's callback (mh_ioctl_agent.c);
       - ReceiveQueue: AGENT_RECEIVE waits for a message (mh_ioctl_agent.c);
-      - ChunkQueue: READ_CHUNKS waits for a chunk (mh_ioctl_chunks.c).
+      - ChunkQueue: READ_CHUNKS waits for a chunk (mh_ioctl_chunks.c);
+      - ReapQueue: BATCH_REAP waits for a completion record (mh_batch.c; BATCH_SUBMIT never pends).
     Nothing here waits: under Wine every IRP of the device is dispatched on one thread.
 
 Environment:
@@ -231,6 +232,8 @@ static const MH_IOCTL_ENTRY MhIoctls[] = {
     { IOCTL_MH_GET_ADAPTER,         MhIoctlGetAdapter },
     { IOCTL_MH_READ_POOL,           MhIoctlReadPool },
     { IOCTL_MH_MINIPORT_STATE,      MhIoctlMiniportState },
+    { IOCTL_MH_BATCH_SUBMIT,        MhIoctlBatchSubmit },
+    { IOCTL_MH_BATCH_REAP,          MhIoctlBatchReap },
 };
 
 /* Every IOCTL of the contract has its handler: a new one in MH_IOCTL_LIST must be added above. */

@@ -106,6 +106,7 @@ static VOID MhUnload(PDRIVER_OBJECT DriverObject)
     MhIrpQueueRemoveForFile(&dev->ReceiveQueue, NULL, &irps);
     MhIrpQueueRemoveForFile(&dev->DdiQueue, NULL, &irps);
     MhIrpQueueRemoveForFile(&dev->ChunkQueue, NULL, &irps);
+    MhIrpQueueRemoveForFile(&dev->ReapQueue, NULL, &irps);
     MhIrpCompleteList(dev, &irps, STATUS_CANCELLED);
 
     MhHostStop(dev->Host);
@@ -163,6 +164,7 @@ NTSTATUS MhHarnessEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPat
     MhIrpQueueInitialize(&dev->ReceiveQueue, dev, FALSE, NULL);
     MhIrpQueueInitialize(&dev->DdiQueue, dev, TRUE, NULL);
     MhIrpQueueInitialize(&dev->ChunkQueue, dev, FALSE, MhControlChunkReadCancelled);
+    MhBatchInitializeDevice(dev);
 
     status = MhSecureDevice(device);
     if (!NT_SUCCESS(status)) {

@@ -10,6 +10,8 @@ Abstract:
     contexts and its agent with it:
       - on Windows, IRP_MJ_CLEANUP does it (the handle's IRPs may still be queued; CLOSE comes
         only after every IRP of the handle completed);
+      - its batched sends complete as cancelled, into a reap still pending if there is one, and
+        their records go (MhBatchHandleGone); its other reaps complete as cancelled;
       - under Wine, CLEANUP is never sent and IRP_MJ_CLOSE arrives while the handle's IRPs may
         still be pending, so CLOSE does the same work (it is idempotent) and then drops the state.
     Destroying the handle's contexts waits for the Miracast-class lock, so it never runs here: the
@@ -84,11 +86,13 @@ VOID MhHandleGone(PMH_DEVICE Dev, PMH_FILE File)
     File->Release.DoneContext = File;
     MhHostReleaseOwner(Dev->Host, File, &File->Release);
 
+    MhBatchHandleGone(Dev, File);   /* first: a pending reap takes its cancelled sends */
     InitializeListHead(&irps);
     MhIrpQueueRemoveForFile(&Dev->SendQueue, File->FileObject, &irps);
     MhIrpQueueRemoveForFile(&Dev->ReceiveQueue, File->FileObject, &irps);
     MhIrpQueueRemoveForFile(&Dev->DdiQueue, File->FileObject, &irps);
     MhIrpQueueRemoveForFile(&Dev->ChunkQueue, File->FileObject, &irps);
+    MhIrpQueueRemoveForFile(&Dev->ReapQueue, File->FileObject, &irps);
     MhIrpCompleteList(Dev, &irps, STATUS_CANCELLED);
 }
 
@@ -128,6 +132,7 @@ NTSTATUS MhDispatchCreate(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     file->FileObject = sp->FileObject;
     file->RefCount = 1;
     file->ProcessId = (ULONG_PTR)PsGetCurrentProcessId();
+    MhBatchInitializeFile(file);
     sp->FileObject->FsContext = file;
 
     KeAcquireSpinLock(&dev->Lock, &irql);

@@ -24,7 +24,7 @@ Environment:
 /*++
 Routine Description:
     The miniport's callback ran for a message sent for a SEND_MESSAGE IRP (MH_HOST_EVENTS
-    .SendCompleted): completes that IRP with the callback's IO_STATUS_BLOCK and output as data.
+    .SendCompleted; a batched send's key goes to mh_batch.c): completes that IRP with the callback's IO_STATUS_BLOCK and output as data.
     If the IRP was cancelled or its handle closed meanwhile, there is nothing to complete: the
     miniport has already had its callback.
 --*/
@@ -36,6 +36,10 @@ VOID MhControlSendCompleted(PVOID Context, ULONG64 RequestKey, const IO_STATUS_B
     ULONG room, copy;
     PIRP irp;
 
+    if ((RequestKey & MH_BATCH_KEY_BIT) != 0) {
+        MhBatchSendCompleted(dev, RequestKey, IoStatus, Output, OutputSize);
+        return;
+    }
     irp = MhIrpQueueRemoveByKey(&dev->SendQueue, RequestKey);
     if (irp == NULL) {
         return;

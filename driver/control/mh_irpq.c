@@ -25,6 +25,7 @@ VOID MhIrpQueueInitialize(PMH_IRP_QUEUE Queue, PMH_DEVICE Dev, BOOLEAN FileRefer
     InitializeListHead(&Queue->Irps);
     Queue->Count = 0;
     Queue->FileReferences = FileReferences;
+    Queue->CountsAsReaps = FALSE;
     Queue->OnCancelled = OnCancelled;
     Queue->Device = Dev;
 }
@@ -40,7 +41,7 @@ static VOID MhIrpCompleteCancelled(PIRP Irp, NTSTATUS Status)
         queue->OnCancelled(dev, MhIrpKey(Irp));
     }
     if (queue->FileReferences) {
-        MhFileDereference(dev, MhFileFromIrp(Irp));
+        MhFileDereference(dev, MhIrpFile(Irp));
     }
     MhCompleteIrp(dev, Irp, Status, 0);
 }
@@ -52,7 +53,11 @@ static VOID MhIrpQueueUnlinkLocked(PMH_IRP_QUEUE Queue, PIRP Irp)
     RemoveEntryList(&Irp->Tail.Overlay.ListEntry);
     InitializeListHead(&Irp->Tail.Overlay.ListEntry);
     Queue->Count--;
-    MH_STAT_DEC(Queue->Device->Stats, IrpsPending);
+    if (Queue->CountsAsReaps) {
+        MH_STAT_DEC(Queue->Device->Stats, BatchReapsPending);
+    } else {
+        MH_STAT_DEC(Queue->Device->Stats, IrpsPending);
+    }
 }
 
 /* Links an IRP with its cancel routine set, unless it was cancelled first. Queue->Lock is held. */
@@ -72,7 +77,11 @@ static NTSTATUS MhIrpQueueLinkLocked(PMH_IRP_QUEUE Queue, PIRP Irp, BOOLEAN AtHe
         InsertTailList(&Queue->Irps, &Irp->Tail.Overlay.ListEntry);
     }
     Queue->Count++;
-    MH_STAT_INC(Queue->Device->Stats, IrpsPending);
+    if (Queue->CountsAsReaps) {
+        MH_STAT_INC(Queue->Device->Stats, BatchReapsPending);
+    } else {
+        MH_STAT_INC(Queue->Device->Stats, IrpsPending);
+    }
     return STATUS_PENDING;
 }
 
@@ -94,6 +103,8 @@ NTSTATUS MhIrpQueueInsert(PMH_IRP_QUEUE Queue, PIRP Irp, ULONG64 Key)
 
     Irp->Tail.Overlay.DriverContext[0] = Queue;
     Irp->Tail.Overlay.DriverContext[1] = (PVOID)(ULONG_PTR)Key;
+    /* The handle whose reference the queue holds: FsContext is cleared at CLOSE, this is not. */
+    Irp->Tail.Overlay.DriverContext[2] = Queue->FileReferences ? MhFileFromIrp(Irp) : NULL;
 
     KeAcquireSpinLock(&Queue->Lock, &irql);
     status = MhIrpQueueLinkLocked(Queue, Irp, FALSE);
@@ -168,8 +179,9 @@ PIRP MhIrpQueueRemoveByKey(PMH_IRP_QUEUE Queue, ULONG64 Key)
         if (IoSetCancelRoutine(irp, NULL) != NULL) {
             MhIrpQueueUnlinkLocked(Queue, irp);
             found = irp;
+            break;
         }
-        break;
+        /* Being cancelled: its cancel routine unlinks it; a later IRP with the same key may do. */
     }
     KeReleaseSpinLock(&Queue->Lock, irql);
     return found;

@@ -14,7 +14,8 @@ Abstract:
     the IRP stays on the list for the cancel routine to unlink.
 
     Each queued IRP carries a 64-bit key (a request id, or 0) in Tail.Overlay.DriverContext[1];
-    DriverContext[0] points back at its queue.
+    DriverContext[0] points back at its queue; in a queue with FileReferences, DriverContext[2] is
+    the MH_FILE whose reference the IRP holds (MhIrpFile).
 
 Environment:
 
@@ -28,6 +29,7 @@ Environment:
 #include "mh_kernel.h"
 
 struct _MH_DEVICE;
+struct _MH_FILE;
 
 /* Called for every IRP of the queue completed as cancelled (its cancel routine, a handle's close,
    unload), with its key: whatever the IRP was waiting for is told it is gone. */
@@ -38,6 +40,7 @@ typedef struct _MH_IRP_QUEUE {
     LIST_ENTRY Irps;
     ULONG Count;
     BOOLEAN FileReferences;     /* each IRP holds a reference on its MH_FILE while queued */
+    BOOLEAN CountsAsReaps;      /* its IRPs count in MH_STATS.BatchReapsPending, not IrpsPending */
     MH_IRP_QUEUE_CANCELLED *OnCancelled;   /* optional */
     struct _MH_DEVICE *Device;
 } MH_IRP_QUEUE, *PMH_IRP_QUEUE;
@@ -60,7 +63,8 @@ BOOLEAN MhIrpQueueContains(PMH_IRP_QUEUE Queue, ULONG64 Key);
 /* The oldest IRP the caller can own, or NULL. */
 PIRP MhIrpQueueRemoveHead(PMH_IRP_QUEUE Queue);
 
-/* The IRP queued with Key, or NULL (never queued, already removed, or being cancelled). */
+/* The oldest IRP queued with Key that the caller can own, or NULL (none queued, or each one being
+   cancelled). */
 PIRP MhIrpQueueRemoveByKey(PMH_IRP_QUEUE Queue, ULONG64 Key);
 
 /* Moves every ownable IRP of FileObject (all of them when FileObject is NULL) onto Out, linked
@@ -74,6 +78,12 @@ VOID MhIrpCompleteList(struct _MH_DEVICE *Dev, PLIST_ENTRY List, NTSTATUS Status
 FORCEINLINE ULONG64 MhIrpKey(PIRP Irp)
 {
     return (ULONG64)(ULONG_PTR)Irp->Tail.Overlay.DriverContext[1];
+}
+
+/* The MH_FILE an IRP of a FileReferences queue holds a reference on (valid after CLOSE too). */
+FORCEINLINE struct _MH_FILE *MhIrpFile(PIRP Irp)
+{
+    return (struct _MH_FILE *)Irp->Tail.Overlay.DriverContext[2];
 }
 
 #endif /* MH_IRPQ_H */

@@ -8,30 +8,11 @@
  */
 #include "mh_device_io.h"
 #include "mh_checks.h"
+#include "mh_check_expect.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sddl.h>
-
-typedef struct check_ctx {
-    HANDLE h;                  /* the primary handle, opened for each check */
-    char why[600];
-} check_ctx;
-
-#define EXPECT(cond, ...)                                          \
-    do {                                                           \
-        if (!(cond)) {                                             \
-            snprintf(c->why, sizeof(c->why), __VA_ARGS__);         \
-            goto done;                                             \
-        }                                                          \
-    } while (0)
-
-#define EXPECT_STATUS(actual, expected, what)                                                  \
-    do {                                                                                       \
-        LONG got_ = (actual);                                                                  \
-        EXPECT(got_ == (LONG)(expected), "%s: status 0x%08lX, expected 0x%08lX", (what),       \
-               (unsigned long)got_, (unsigned long)(LONG)(expected));                          \
-    } while (0)
 
 static ULONG64 stat_of(HANDLE h, size_t offset)
 {
@@ -1134,6 +1115,10 @@ static const check checks[] = {
     { "limits: a reply batch of exactly 4 MiB and a reply record of exactly 64 KiB are read; one byte more is STATUS_INVALID_BUFFER_SIZE", check_reply_limits, FALSE },
     { "access: a read-only handle is refused write-access IOCTLs and a write-only one read-access IOCTLs (STATUS_ACCESS_DENIED)", check_access_bits, FALSE },
     { MH_WINDOWS_ONLY "security: the control device's DACL grants SYSTEM and Administrators only", check_device_acl, FALSE },
+    { "batch: one BATCH_SUBMIT of sends completes through reaps, each id once with its callback's result and its own output; refused sends get their failure as their record", mh_check_batch_sends, FALSE },
+    { "batch: a cancel record completes its send with STATUS_CANCELLED at once and its callback still runs once; ids of another handle or not in flight are ignored; cancel-all takes the rest", mh_check_batch_cancel, FALSE },
+    { "batch: a malformed batch (counts, sizes, record sizes, kinds, duplicate ids) is refused whole with a defined status and nothing applied", mh_check_batch_malformed, FALSE },
+    { "batch: a handle that goes with sends in flight completes them as cancelled into its pending reap and leaves nothing behind", mh_check_batch_close, FALSE },
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };
 

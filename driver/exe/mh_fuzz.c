@@ -7,7 +7,9 @@
  * request is one of:
  *   - a code of MH_IOCTL_LIST (so an IOCTL added to the contract header is fuzzed with no change
  *     here): a valid request built from the contract's structures, as is or with fields mutated to
- *     boundary values (wrong counts, sizes, offsets, ids), or plain random bytes;
+ *     boundary values (wrong counts, sizes, offsets, ids), or plain random bytes; batches also get
+ *     structure-aware flaws (build_batch: counts, record sizes, BytesUsed, duplicate ids, kinds),
+ *     and their small ids meet the same ids in flight and on the thread's other handle;
  *   - a code of this device type with a random function, method and access;
  *   - a random 32-bit code (any device type).
  * In and out lengths run from 0 to 64 KiB (plus a header's room). Between requests the thread
@@ -204,6 +206,54 @@ static DWORD payload_size(fuzz_thread *t)
     }
 }
 
+/*
+ * A BATCH_SUBMIT: 1-8 sends and cancels with small ids (so ids repeat in flight on a handle, and
+ * the same ids live on the thread's other handle), valid as laid out, or with one structural flaw
+ * the driver must refuse whole: a count off by one, a record size off or misaligned, BytesUsed not
+ * the length, a duplicate id, an unknown kind. mutate() may then break it further.
+ */
+static void build_batch(fuzz_thread *t, unsigned char *in, DWORD *in_len)
+{
+    mh_rng *r = &t->rng;
+    MH_BATCH_HEADER *header = (MH_BATCH_HEADER *)in;
+    unsigned char *p = in + sizeof(*header);
+    ULONG count = 1 + mh_rng_below(r, 8), i;
+    MH_BATCH_ENTRY *first = (MH_BATCH_ENTRY *)p, *last = first;
+
+    for (i = 0; i < count; i++) {
+        MH_BATCH_ENTRY *e = (MH_BATCH_ENTRY *)p;
+        BOOL send = mh_rng_below(r, 3) != 0;
+        memset(e, 0, sizeof(*e));
+        e->Id = 1 + mh_rng_below(r, 24);
+        e->Kind = send ? MH_BATCH_SEND_MESSAGE : MH_BATCH_CANCEL;
+        if (send) {
+            e->ContextId = known_id(t, t->contexts, t->context_count);
+            /* A big input only alone in its batch: the batch must fit the scratch buffer. */
+            e->InputSize = (count == 1 && mh_rng_below(r, 8) == 0) ? payload_size(t) : mh_rng_below(r, 64);
+            e->OutputSize = mh_rng_below(r, 4) ? mh_rng_below(r, 64) : payload_size(t);
+            random_bytes(t, (unsigned char *)(e + 1), e->InputSize);
+        } else {
+            e->Flags = mh_rng_below(r, 6) == 0 ? MH_BATCH_CANCEL_ALL : 0;
+        }
+        e->RecordSize = MH_ALIGN8((ULONG)sizeof(*e) + e->InputSize);
+        memset((unsigned char *)(e + 1) + e->InputSize, 0, e->RecordSize - sizeof(*e) - e->InputSize);
+        last = e;
+        p += e->RecordSize;
+    }
+    header->Count = count;
+    header->BytesUsed = (ULONG)(p - in);
+    *in_len = header->BytesUsed;
+    switch (mh_rng_below(r, 12)) {
+    case 0: header->Count += mh_rng_below(r, 2) ? 1 : (ULONG)-1; break;
+    case 1: last->RecordSize += mh_rng_below(r, 2) ? 8 : 1; break;
+    case 2: first->RecordSize -= 8; break;
+    case 3: header->BytesUsed += mh_rng_below(r, 2) ? 8 : (ULONG)-8; break;
+    case 4: last->Id = first->Id; last->Kind = MH_BATCH_SEND_MESSAGE; break;   /* a duplicate, if first is a send */
+    case 5: last->Kind = 3 + mh_rng_below(r, 4); break;
+    default: break;                                                          /* valid */
+    }
+}
+
 /* A valid request for a contract code (valid as far as its layout goes: ids may be stale). Sets
    the lengths; a code this file has no layout for gets random bytes. */
 static void build_valid(fuzz_thread *t, DWORD code, unsigned char *in, DWORD *in_len, DWORD *out_len)
@@ -359,6 +409,13 @@ static void build_valid(fuzz_thread *t, DWORD code, unsigned char *in, DWORD *in
         *out_len = sizeof(MH_CHUNK_REPORT_OUT);
         break;
     }
+    case IOCTL_MH_BATCH_SUBMIT:
+        build_batch(t, in, in_len);
+        break;
+    case IOCTL_MH_BATCH_REAP:
+        *out_len = mh_rng_below(r, 4) ? (DWORD)MH_BATCH_REAP_BUFFER_MIN + mh_rng_below(r, 4096)
+                                      : mh_rng_below(r, (DWORD)MH_BATCH_REAP_BUFFER_MIN + 64);
+        break;
     default:
         /* An IOCTL this file has no layout for yet: random bytes, which still fuzz its validation. */
         *in_len = random_length(t, 32);

@@ -4,7 +4,8 @@
  *   mhclient check [--unload] [FILTER]   run the checks (the unload check stops and restarts the driver)
  *   mhclient list                        print the checks' names, one per line (destructive ones marked)
  *   mhclient bench-echo CALLS [BYTES]    synchronous IOCTL round trips
- *   mhclient bench-send IN_FLIGHT COMPLETIONS [BYTES]   sendMessage throughput on an IOCP
+ *   mhclient bench-send IN_FLIGHT COMPLETIONS [BYTES]   sendMessage throughput on an IOCP (one IOCTL per message)
+ *   mhclient bench-send-batched IN_FLIGHT COMPLETIONS [BYTES]   the same through BATCH_SUBMIT / BATCH_REAP
  *   mhclient stats                       print the driver's counters
  *   mhclient fuzz [--seed N] [--ioctls N] [--threads N] [--seconds N]   seeded raw-IOCTL fuzz (mh_fuzz.c)
  *   mhclient unload-storm [--seed N] [--count N]   driver stops with I/O pending (mh_unload_storm.c)
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "bench-send") == 0) {
         return mh_bench_send((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), argc >= 5 ? (unsigned)atoi(argv[4]) : 16);
     }
+    if (argc >= 4 && strcmp(argv[1], "bench-send-batched") == 0) {
+        return mh_bench_send_batched((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), argc >= 5 ? (unsigned)atoi(argv[4]) : 16);
+    }
     if (argc >= 2 && strcmp(argv[1], "stats") == 0) {
         return print_stats();
     }
@@ -63,7 +67,7 @@ int main(int argc, char **argv)
         return mh_unload_storm_main(argc, argv);
     }
     fprintf(stderr, "usage: mhclient check [--unload] [FILTER] | list | bench-echo CALLS [BYTES] | "
-                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | stats | fuzz [--seed N] [--ioctls N] [--threads N] "
+                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | bench-send-batched IN_FLIGHT COMPLETIONS [BYTES] | stats | fuzz [--seed N] [--ioctls N] [--threads N] "
                     "[--seconds N] | unload-storm [--seed N] [--count N]\n");
     return 2;
 }

@@ -34,7 +34,7 @@ Environment:
 #define MIRACAST_HIL_IOCTL_H
 
 #define MH_CONTRACT_VERSION_MAJOR 1
-#define MH_CONTRACT_VERSION_MINOR 1
+#define MH_CONTRACT_VERSION_MINOR 2
 #define MH_CONTRACT_VERSION ((MH_CONTRACT_VERSION_MAJOR << 16) | MH_CONTRACT_VERSION_MINOR)
 
 /* Names. The service name is also the driver's file name (MiracastHil.sys). */
@@ -78,6 +78,8 @@ Environment:
  * GET_ADAPTER                   -                           MH_ADAPTER_INFO (registration, children, connection, services)
  * READ_POOL                     MH_POOL_READ_IN             MH_POOL_READ_OUT + MH_POOL_TAG[] + MH_POOL_FINDING[]
  * MINIPORT_STATE                -                           the hosted miniport's own state (test hooks' ReadState)
+ * BATCH_SUBMIT                  MH_BATCH_HEADER + MH_BATCH_ENTRY records  -  (the batched transport, below)
+ * BATCH_REAP (pends)            -                           MH_BATCH_HEADER + MH_BATCH_COMPLETION records
  *
  * Function codes 0x12-0x1F belong to the hosted-miniport seam (chunks, adapter, tracker);
  * 0x20 and above to later transports.
@@ -105,6 +107,8 @@ Environment:
 #define IOCTL_MH_GET_ADAPTER         MH_IOCTL(0x14, MH_READ)
 #define IOCTL_MH_READ_POOL           MH_IOCTL(0x15, MH_READ)
 #define IOCTL_MH_MINIPORT_STATE      MH_IOCTL(0x16, MH_READ)
+#define IOCTL_MH_BATCH_SUBMIT        MH_IOCTL(0x20, MH_RW)
+#define IOCTL_MH_BATCH_REAP          MH_IOCTL(0x21, MH_READ)
 
 /* Every IOCTL of the contract, for tables that must cover them all (the addon's constants, the
    fuzzer). A new IOCTL is added here too. X(name) names IOCTL_MH_<name>. */
@@ -112,7 +116,8 @@ Environment:
     X(GET_INFO) X(ECHO) X(QUERY_CAPS) X(CREATE_CONTEXT) X(DESTROY_CONTEXT) X(IO_CONTROL) \
     X(SEND_MESSAGE) X(AGENT_ATTACH) X(AGENT_DETACH) X(AGENT_RECEIVE) X(AGENT_REPLY) X(SESSION) \
     X(CONFIGURE_RESPONDER) X(GET_STATS) X(SET_FAULT) X(RESET_FAULTS) X(READ_TRACE) \
-    X(CONFIGURE_MINIPORT) X(READ_CHUNKS) X(REPORT_CHUNKS) X(GET_ADAPTER) X(READ_POOL) X(MINIPORT_STATE)
+    X(CONFIGURE_MINIPORT) X(READ_CHUNKS) X(REPORT_CHUNKS) X(GET_ADAPTER) X(READ_POOL) X(MINIPORT_STATE) \
+    X(BATCH_SUBMIT) X(BATCH_REAP)
 
 /* Limits. Sizes above them are refused with STATUS_INVALID_BUFFER_SIZE before any work is done. */
 #define MH_MAX_ECHO_BYTES        (64u * 1024u)
@@ -168,6 +173,8 @@ Environment:
 #define MH_STATUS_SESSION_GONE      ((LONG)0xC00000AB) /* STATUS_INSTANCE_NOT_AVAILABLE: chunk read on a destroyed, stopped or unstarted session ([DOC]) */
 #define MH_STATUS_READER_BUSY       ((LONG)0xC0000043) /* STATUS_SHARING_VIOLATION: a second chunk reader while one waits */
 #define MH_STATUS_READ_TIMEOUT      ((LONG)0x00000102) /* STATUS_TIMEOUT: no chunk within the read's timeout ([DOC]) */
+#define MH_STATUS_BATCH_DUPLICATE_ID ((LONG)0xC000022A) /* STATUS_DUPLICATE_OBJECTID: a batch names an id twice, or one still in flight on the handle */
+#define MH_STATUS_BATCH_FULL        ((LONG)0xC0000044) /* STATUS_QUOTA_EXCEEDED: the handle would hold more than MH_MAX_BATCH_IN_FLIGHT sends */
 
 #if defined(__cplusplus)
 #define MH_STATIC_ASSERT(name, cond) static_assert((cond), #name)
@@ -250,6 +257,71 @@ typedef struct _MH_SEND_MESSAGE_OUT {
     /* UCHAR Output[min(Information, OutputSize)] */
 } MH_SEND_MESSAGE_OUT;
 MH_STATIC_ASSERT(mh_send_message_out, sizeof(MH_SEND_MESSAGE_OUT) == 16);
+
+/* ---------------------------------------------------------------- the batched transport: BATCH_SUBMIT, BATCH_REAP */
+/*
+ * One IOCTL carries many submissions and one completion carries many results, in the spirit of
+ * io_uring's submission and completion queues.
+ *
+ * BATCH_SUBMIT: an MH_BATCH_HEADER (BytesUsed = the input length) and Count MH_BATCH_ENTRY records,
+ * each followed by its input bytes and padded to 8. The driver checks the whole batch first (counts,
+ * sizes, record sizes, kinds, reserved fields, ids unique in the batch and among the handle's sends
+ * in flight) and refuses it whole with nothing applied: STATUS_INVALID_PARAMETER (layout),
+ * STATUS_INVALID_BUFFER_SIZE (a size over its limit), MH_STATUS_BATCH_DUPLICATE_ID, MH_STATUS_BATCH_FULL,
+ * STATUS_INSUFFICIENT_RESOURCES. Otherwise it applies the records in order and completes with
+ * STATUS_SUCCESS and no output; it never pends.
+ *   - SEND_MESSAGE: as IOCTL_MH_SEND_MESSAGE. Exactly one completion record follows for its Id: the
+ *     callback's result, the send's own failure (RequestStatus), or STATUS_CANCELLED.
+ *   - CANCEL: the handle's send with Id, if still in flight, completes with STATUS_CANCELLED (its
+ *     message keeps its one callback, as a cancelled SEND_MESSAGE IRP's does); an Id not in flight
+ *     on this handle (done, never sent, another handle's) is ignored. MH_BATCH_CANCEL_ALL: every
+ *     send of the handle in flight.
+ * BATCH_REAP: pends until at least one completion record of this handle is ready, then returns as
+ * many as fit (the oldest first). The output buffer must hold MH_BATCH_REAP_BUFFER_MIN bytes (the
+ * largest record). Completion records live in per-handle kernel memory, bounded by the sends in
+ * flight; they go with the handle (CLEANUP, or CLOSE under Wine) and at unload.
+ */
+#define MH_BATCH_SEND_MESSAGE 1u
+#define MH_BATCH_CANCEL       2u
+#define MH_BATCH_CANCEL_ALL   0x1u            /* CANCEL's Flags: every send of the handle in flight */
+#define MH_MAX_BATCH_ENTRIES  4096u           /* records in one BATCH_SUBMIT */
+#define MH_MAX_BATCH_BYTES    (4u * 1024u * 1024u) /* one BATCH_SUBMIT's input length */
+#define MH_MAX_BATCH_IN_FLIGHT 65536u         /* sends one handle may hold in flight */
+
+typedef struct _MH_BATCH_HEADER {
+    ULONG Count;               /* records that follow */
+    ULONG BytesUsed;           /* header + records */
+} MH_BATCH_HEADER;
+MH_STATIC_ASSERT(mh_batch_header, sizeof(MH_BATCH_HEADER) == 8);
+
+typedef struct _MH_BATCH_ENTRY {
+    ULONG64 Id;                /* the caller's; a send's Id is unique among the handle's sends in flight */
+    ULONG64 ContextId;         /* SEND_MESSAGE; 0 for CANCEL */
+    ULONG Kind;                /* MH_BATCH_SEND_MESSAGE or MH_BATCH_CANCEL */
+    ULONG Flags;               /* CANCEL: MH_BATCH_CANCEL_ALL or 0; SEND_MESSAGE: 0 */
+    ULONG InputSize;           /* SEND_MESSAGE: bytes following this record header; CANCEL: 0 */
+    ULONG OutputSize;          /* SEND_MESSAGE: the miniport's output buffer size; CANCEL: 0 */
+    ULONG RecordSize;          /* MH_ALIGN8(sizeof(MH_BATCH_ENTRY) + InputSize) */
+    ULONG Reserved;
+    /* UCHAR Input[InputSize] */
+} MH_BATCH_ENTRY;
+MH_STATIC_ASSERT(mh_batch_entry, sizeof(MH_BATCH_ENTRY) == 40);
+
+typedef struct _MH_BATCH_COMPLETION {
+    ULONG64 Id;                /* the send's Id */
+    LONG RequestStatus;        /* what a SEND_MESSAGE IRP would have completed with: STATUS_SUCCESS
+                                  (the callback ran: Status and Information are its IO_STATUS_BLOCK),
+                                  STATUS_CANCELLED, or the send's own failure */
+    LONG Status;               /* pIoStatusBlock->Status seen by DxgkCbMiracastSendMessageCallback */
+    ULONG64 Information;       /* pIoStatusBlock->Information */
+    ULONG OutputSize;          /* bytes following this record header: min(Information, the send's OutputSize) */
+    ULONG RecordSize;          /* MH_ALIGN8(sizeof(MH_BATCH_COMPLETION) + OutputSize) */
+    /* UCHAR Output[OutputSize] */
+} MH_BATCH_COMPLETION;
+MH_STATIC_ASSERT(mh_batch_completion, sizeof(MH_BATCH_COMPLETION) == 32);
+
+#define MH_BATCH_REAP_BUFFER_MIN \
+    (sizeof(MH_BATCH_HEADER) + sizeof(MH_BATCH_COMPLETION) + MH_MAX_MESSAGE_BYTES)
 
 /* ---------------------------------------------------------------- the agent (user-mode Miracast driver) */
 #define MH_AGENT_MANUAL_SESSIONS 0x1u  /* sessions start only on IOCTL_MH_SESSION START */
@@ -351,9 +423,9 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(ReceiveCompletions,     "agent receive IRPs completed with messages") \
     X(ReceiveBatchMax,        "most messages carried by one receive IRP") \
     X(ReplyBatchMax,          "most replies carried by one reply IOCTL") \
-    X(IrpsPending,            "IRPs pended now") \
-    X(IrpsPendedTotal,        "IRPs ever pended") \
-    X(IrpsCancelledTotal,     "pended IRPs completed by cancel, close or unload") \
+    X(IrpsPending,            "requests pended now: IRPs (reaps excepted) and batched sends awaiting their completion record") \
+    X(IrpsPendedTotal,        "requests ever pended (IRPs and batched sends)") \
+    X(IrpsCancelledTotal,     "pended requests (IRPs and batched sends) completed by cancel, close or unload") \
     X(DdiCalls,               "DDI calls the host made") \
     X(DdiInside,              "DDI calls in progress now") \
     X(ContractViolations,     "DDI contract breaches the host saw from the miniport") \
@@ -375,7 +447,11 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(ChunkResets,            "chunk reads that returned STATUS_CONNECTION_RESET") \
     X(DpcsRun,                "DxgkCbNotifyDpc calls") \
     X(ChunkReadsPending,      "chunk reads waiting now") \
-    X(OwnerReleasesPending,   "closed handles whose contexts the host is still destroying")
+    X(OwnerReleasesPending,   "closed handles whose contexts the host is still destroying") \
+    X(BatchReapsPending,      "BATCH_REAP IRPs waiting for a completion record now (not in IrpsPending)") \
+    X(BatchSubmits,           "BATCH_SUBMIT IOCTLs applied") \
+    X(BatchSubmitMax,         "most records carried by one BATCH_SUBMIT") \
+    X(BatchReapMax,           "most completion records returned by one BATCH_REAP")
 
 #define MH_STATS_DECLARE_FIELD(name, description) ULONG64 name;
 typedef struct _MH_STATS {

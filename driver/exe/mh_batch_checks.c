@@ -1,0 +1,380 @@
+/*
+ * mh_batch_checks.c - the raw C client's checks of the batched transport (BATCH_SUBMIT,
+ * BATCH_REAP): results, per-message cancel, refusal of malformed batches with nothing applied,
+ * and a handle that goes with sends in flight. Each leaves the driver as it found it.
+ */
+#include "mh_batch_io.h"
+#include "mh_checks.h"
+#include "mh_check_expect.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MH_STATUS_DUPLICATE_ID ((LONG)0xC000022A)
+#define REAP_SIZE ((DWORD)MH_BATCH_REAP_BUFFER_MIN + 4096u)
+
+static MH_STATS stats_of(HANDLE h)
+{
+    MH_STATS s;
+    memset(&s, 0xFF, sizeof(s));
+    mh_get_stats(h, &s);
+    return s;
+}
+
+/* Waits up to timeout_ms until `want` callbacks ran since `before`; returns the stats then. */
+static MH_STATS wait_callbacks(HANDLE h, const MH_STATS *before, ULONG64 want, DWORD timeout_ms)
+{
+    DWORD start = GetTickCount();
+    MH_STATS now = stats_of(h);
+    while (now.CallbacksRun - before->CallbacksRun < want && GetTickCount() - start < timeout_ms) {
+        Sleep(20);
+        now = stats_of(h);
+    }
+    return now;
+}
+
+/* Reaps until `want` records arrived (or timeout_ms passed); records[id] counts each id seen and
+   keeps its last record. Returns the records reaped. */
+typedef struct seen {
+    unsigned times;
+    MH_BATCH_COMPLETION record;
+    unsigned char output[64];
+} seen;
+
+static unsigned reap_until(HANDLE h, unsigned want, DWORD timeout_ms, seen *records, unsigned ids, unsigned *strays)
+{
+    unsigned char *out = (unsigned char *)malloc(REAP_SIZE);
+    DWORD start = GetTickCount(), bytes;
+    unsigned got = 0;
+
+    while (got < want && GetTickCount() - start < timeout_ms) {
+        LONG status = mh_batch_reap(h, out, REAP_SIZE, timeout_ms - (GetTickCount() - start), &bytes);
+        const MH_BATCH_COMPLETION *r;
+        if (!NT_SUCCESS(status) || status == MH_STATUS_PENDING) break;
+        for (r = mh_batch_first(out, bytes); r != NULL; r = mh_batch_next(out, bytes, r)) {
+            got++;
+            if (r->Id >= ids) {
+                (*strays)++;
+                continue;
+            }
+            records[r->Id].times++;
+            records[r->Id].record = *r;
+            memcpy(records[r->Id].output, r + 1, r->OutputSize < 64 ? r->OutputSize : 64);
+        }
+    }
+    free(out);
+    return got;
+}
+
+BOOL mh_check_batch_sends(check_ctx *c)
+{
+    HANDLE h = c->h;
+    enum { SENDS = 12 };
+    MH_CONTEXT_INFO info = {0};
+    seen records[SENDS + 1];
+    unsigned char input[SENDS][40];
+    mh_batch b;
+    MH_STATS before, after;
+    unsigned strays = 0, i;
+    BOOL ok = FALSE;
+
+    memset(records, 0, sizeof(records));
+    mh_batch_init(&b);
+    EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0x00000123, 0), 0, "CONFIGURE_RESPONDER");
+    before = stats_of(h);
+    for (i = 1; i <= SENDS; i++) {
+        memset(input[i - 1], (int)(0x40 + i), sizeof(input[i - 1]));
+        /* Output room from 0 up: the echo is cut to it, as the classic IOCTL cuts it. */
+        mh_batch_add_send(&b, i, info.ContextId, input[i - 1], 8 + i, 2 * (i - 1));
+    }
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of 12 sends");
+    EXPECT(reap_until(h, SENDS, 5000, records, SENDS + 1, &strays) == SENDS, "fewer than 12 completion records");
+    EXPECT(strays == 0, "%u records for ids never sent", strays);
+    for (i = 1; i <= SENDS; i++) {
+        const MH_BATCH_COMPLETION *r = &records[i].record;
+        DWORD room = 2 * (i - 1), expect = (8 + i) < room ? (8 + i) : room;
+        EXPECT(records[i].times == 1, "send %u: %u completion records", i, records[i].times);
+        EXPECT(r->RequestStatus == 0 && r->Status == 0x123 && r->Information == expect,
+               "send %u: request 0x%08lX, callback 0x%08lX, information %llu", i, (unsigned long)r->RequestStatus,
+               (unsigned long)r->Status, r->Information);
+        EXPECT(r->OutputSize == expect && memcmp(records[i].output, input[i - 1], expect < 64 ? expect : 64) == 0,
+               "send %u: output of %lu bytes, expected its own %lu", i, (unsigned long)r->OutputSize, (unsigned long)expect);
+        EXPECT(r->RecordSize == MH_ALIGN8((ULONG)sizeof(*r) + r->OutputSize), "send %u: record size %lu", i,
+               (unsigned long)r->RecordSize);
+    }
+    after = stats_of(h);
+    EXPECT(after.CallbacksRun - before.CallbacksRun == SENDS, "callbacks ran %llu times", after.CallbacksRun - before.CallbacksRun);
+    EXPECT(after.BatchSubmits - before.BatchSubmits == 1, "BatchSubmits moved by %llu", after.BatchSubmits - before.BatchSubmits);
+    EXPECT(after.BatchSubmitMax >= SENDS, "BatchSubmitMax %llu", after.BatchSubmitMax);
+    EXPECT(after.IrpsPendedTotal - before.IrpsPendedTotal >= SENDS, "IrpsPendedTotal moved by %llu",
+           after.IrpsPendedTotal - before.IrpsPendedTotal);
+
+    /* A send the host refuses (no agent, no responder) gets its failure as its record. */
+    EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+    memset(records, 0, sizeof(records));
+    mh_batch_add_send(&b, 3, info.ContextId, "x", 1, 1);
+    mh_batch_add_send(&b, 4, 987654321, "x", 1, 1);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT with no host");
+    EXPECT(reap_until(h, 2, 5000, records, SENDS + 1, &strays) == 2, "fewer than 2 completion records");
+    EXPECT(records[3].record.RequestStatus == MH_STATUS_NO_HOST, "no host: 0x%08lX", (unsigned long)records[3].record.RequestStatus);
+    EXPECT(records[4].record.RequestStatus == MH_STATUS_UNKNOWN_CONTEXT, "unknown context: 0x%08lX",
+           (unsigned long)records[4].record.RequestStatus);
+    EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
+    info.ContextId = 0;
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    ok = TRUE;
+done:
+    mh_configure_responder(h, FALSE, 0, 0);
+    if (info.ContextId) mh_destroy_context(h, info.ContextId);
+    mh_batch_free(&b);
+    return ok;
+}
+
+BOOL mh_check_batch_cancel(check_ctx *c)
+{
+    HANDLE h = c->h;
+    HANDLE other = mh_open();
+    MH_CONTEXT_INFO info = {0};
+    seen records[8];
+    mh_batch b;
+    MH_STATS before, after;
+    unsigned strays = 0;
+    DWORD start;
+    BOOL ok = FALSE;
+
+    memset(records, 0, sizeof(records));
+    mh_batch_init(&b);
+    EXPECT(other != INVALID_HANDLE_VALUE, "a second handle does not open");
+    EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0, 1500), 0, "CONFIGURE_RESPONDER delay 1500 ms");
+    before = stats_of(h);
+    mh_batch_add_send(&b, 5, info.ContextId, "abc", 3, 3);
+    mh_batch_add_send(&b, 6, info.ContextId, "def", 3, 3);
+    mh_batch_add_send(&b, 7, info.ContextId, "ghi", 3, 3);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of 3 sends");
+
+    /* Ids of another handle, and ids not in flight, are ignored. */
+    mh_batch_add_cancel(&b, 5, FALSE);
+    mh_batch_add_cancel(&b, 0, TRUE);
+    EXPECT_STATUS(mh_batch_submit(other, &b), 0, "BATCH_SUBMIT of cancels on another handle");
+    mh_batch_add_cancel(&b, 99, FALSE);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a cancel of an id not in flight");
+    after = stats_of(h);
+    EXPECT(after.IrpsPending - before.IrpsPending == 3, "%lld sends pending, expected 3 (a foreign cancel reached them)",
+           (long long)(after.IrpsPending - before.IrpsPending));
+
+    /* One cancel: that send completes as cancelled long before the responder answers. */
+    start = GetTickCount();
+    mh_batch_add_cancel(&b, 6, FALSE);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a cancel");
+    EXPECT(reap_until(h, 1, 1000, records, 8, &strays) == 1, "no record for the cancelled send within 1 s");
+    EXPECT(records[6].times == 1 && records[6].record.RequestStatus == MH_STATUS_CANCELLED,
+           "send 6: %u records, status 0x%08lX", records[6].times, (unsigned long)records[6].record.RequestStatus);
+    EXPECT(GetTickCount() - start < 1200 && stats_of(h).CallbacksRun == before.CallbacksRun,
+           "the cancel waited for the callback");
+    /* Cancel all: the two others. Then every callback still runs exactly once. */
+    mh_batch_add_cancel(&b, 0, TRUE);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a cancel of all");
+    EXPECT(reap_until(h, 2, 1000, records, 8, &strays) == 2, "no records for cancel-all within 1 s");
+    EXPECT(records[5].record.RequestStatus == MH_STATUS_CANCELLED && records[7].record.RequestStatus == MH_STATUS_CANCELLED &&
+           records[5].times == 1 && records[7].times == 1, "cancel-all: 0x%08lX 0x%08lX",
+           (unsigned long)records[5].record.RequestStatus, (unsigned long)records[7].record.RequestStatus);
+    after = wait_callbacks(h, &before, 3, 5000);
+    EXPECT(after.CallbacksRun - before.CallbacksRun == 3, "the miniport's callbacks ran %llu times",
+           after.CallbacksRun - before.CallbacksRun);
+    EXPECT(after.IrpsCancelledTotal - before.IrpsCancelledTotal == 3, "IrpsCancelledTotal moved by %llu",
+           after.IrpsCancelledTotal - before.IrpsCancelledTotal);
+    EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+    EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
+    info.ContextId = 0;
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    ok = TRUE;
+done:
+    mh_configure_responder(h, FALSE, 0, 0);
+    if (info.ContextId) mh_destroy_context(h, info.ContextId);
+    if (other != INVALID_HANDLE_VALUE) CloseHandle(other);
+    mh_batch_free(&b);
+    return ok;
+}
+
+/* One malformed batch: a valid send (id 1), then a flaw applied to the laid-out bytes. */
+typedef struct flaw {
+    const char *name;
+    int kind;
+    LONG expect;
+} flaw;
+
+enum {
+    FLAW_COUNT_MORE, FLAW_COUNT_LESS, FLAW_COUNT_ZERO, FLAW_BYTES_USED, FLAW_RECORD_SIZE_SHORT, FLAW_RECORD_SIZE_ODD,
+    FLAW_RECORD_PAST_END, FLAW_KIND, FLAW_RESERVED, FLAW_SEND_FLAGS, FLAW_CANCEL_FIELDS, FLAW_INPUT_OVER,
+    FLAW_OUTPUT_OVER, FLAW_DUPLICATE_IN_BATCH, FLAW_DUPLICATE_IN_FLIGHT, FLAW_OUTPUT_BUFFER, FLAW_TRAILING,
+    FLAW_SHORT_HEADER,
+};
+
+static LONG submit_flawed(HANDLE h, ULONG64 context_id, int kind)
+{
+    mh_batch b;
+    MH_BATCH_HEADER *header;
+    MH_BATCH_ENTRY *first, *second;
+    DWORD got = 0, length;
+    unsigned char out[8];
+    LONG status;
+
+    mh_batch_init(&b);
+    mh_batch_add_send(&b, 1, context_id, "first", 5, 5);
+    mh_batch_add_send(&b, kind == FLAW_DUPLICATE_IN_BATCH ? 1 : (kind == FLAW_DUPLICATE_IN_FLIGHT ? 100 : 2),
+                      context_id, "second", 6, 6);
+    mh_batch_add_cancel(&b, 42, FALSE);
+    header = (MH_BATCH_HEADER *)b.buffer;
+    header->Count = b.count;
+    header->BytesUsed = b.used;
+    first = (MH_BATCH_ENTRY *)(b.buffer + sizeof(*header));
+    second = (MH_BATCH_ENTRY *)((unsigned char *)first + first->RecordSize);
+    length = b.used;
+    switch (kind) {
+    case FLAW_COUNT_MORE: header->Count++; break;
+    case FLAW_COUNT_LESS: header->Count--; break;
+    case FLAW_COUNT_ZERO: header->Count = 0; break;
+    case FLAW_BYTES_USED: header->BytesUsed -= 8; break;
+    case FLAW_RECORD_SIZE_SHORT: second->RecordSize -= 8; break;
+    case FLAW_RECORD_SIZE_ODD: second->RecordSize += 1; break;
+    case FLAW_RECORD_PAST_END: second->InputSize += 64; second->RecordSize = MH_ALIGN8((ULONG)sizeof(*second) + second->InputSize); break;
+    case FLAW_KIND: second->Kind = 7; break;
+    case FLAW_RESERVED: second->Reserved = 1; break;
+    case FLAW_SEND_FLAGS: second->Flags = MH_BATCH_CANCEL_ALL; break;
+    case FLAW_CANCEL_FIELDS: ((MH_BATCH_ENTRY *)((unsigned char *)second + second->RecordSize))->ContextId = 1; break;
+    case FLAW_INPUT_OVER: second->InputSize = MH_MAX_MESSAGE_BYTES + 1; break;
+    case FLAW_OUTPUT_OVER: second->OutputSize = MH_MAX_MESSAGE_BYTES + 1; break;
+    case FLAW_TRAILING: header->BytesUsed += 8; length += 8; break;
+    case FLAW_SHORT_HEADER: length = 4; break;
+    default: break;
+    }
+    if (kind == FLAW_TRAILING) {
+        b.buffer = (unsigned char *)realloc(b.buffer, length);
+        memset(b.buffer + length - 8, 0, 8);
+    }
+    status = mh_ioctl(h, IOCTL_MH_BATCH_SUBMIT, b.buffer, length, kind == FLAW_OUTPUT_BUFFER ? out : NULL,
+                      kind == FLAW_OUTPUT_BUFFER ? (DWORD)sizeof(out) : 0, &got);
+    mh_batch_free(&b);
+    return status;
+}
+
+BOOL mh_check_batch_malformed(check_ctx *c)
+{
+    HANDLE h = c->h;
+    static const flaw flaws[] = {
+        { "Count one more than the records", FLAW_COUNT_MORE, MH_STATUS_INVALID_PARAMETER },
+        { "Count one less than the records", FLAW_COUNT_LESS, MH_STATUS_INVALID_PARAMETER },
+        { "Count 0", FLAW_COUNT_ZERO, MH_STATUS_INVALID_PARAMETER },
+        { "BytesUsed not the input length", FLAW_BYTES_USED, MH_STATUS_INVALID_PARAMETER },
+        { "a RecordSize 8 short", FLAW_RECORD_SIZE_SHORT, MH_STATUS_INVALID_PARAMETER },
+        { "a RecordSize not padded to 8", FLAW_RECORD_SIZE_ODD, MH_STATUS_INVALID_PARAMETER },
+        { "a record running past the end", FLAW_RECORD_PAST_END, MH_STATUS_INVALID_PARAMETER },
+        { "an unknown Kind", FLAW_KIND, MH_STATUS_INVALID_PARAMETER },
+        { "Reserved set", FLAW_RESERVED, MH_STATUS_INVALID_PARAMETER },
+        { "Flags on a send", FLAW_SEND_FLAGS, MH_STATUS_INVALID_PARAMETER },
+        { "a ContextId on a cancel", FLAW_CANCEL_FIELDS, MH_STATUS_INVALID_PARAMETER },
+        { "InputSize over the limit", FLAW_INPUT_OVER, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "OutputSize over the limit", FLAW_OUTPUT_OVER, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "an id twice in the batch", FLAW_DUPLICATE_IN_BATCH, MH_STATUS_DUPLICATE_ID },
+        { "an id still in flight on the handle", FLAW_DUPLICATE_IN_FLIGHT, MH_STATUS_DUPLICATE_ID },
+        { "an output buffer", FLAW_OUTPUT_BUFFER, MH_STATUS_INVALID_PARAMETER },
+        { "bytes after the last record", FLAW_TRAILING, MH_STATUS_INVALID_PARAMETER },
+        { "a header cut short", FLAW_SHORT_HEADER, MH_STATUS_INVALID_PARAMETER },
+    };
+    MH_CONTEXT_INFO info = {0};
+    unsigned char *out = (unsigned char *)malloc(REAP_SIZE);
+    mh_batch b;
+    MH_STATS before, after;
+    DWORD got = 0;
+    size_t i;
+    BOOL ok = FALSE;
+
+    mh_batch_init(&b);
+    EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
+    /* Held far longer than the check runs, so no counter moves but by a flawed batch. */
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0, 10000), 0, "CONFIGURE_RESPONDER delay 10 s");
+    mh_batch_add_send(&b, 100, info.ContextId, "held", 4, 4);          /* the id FLAW_DUPLICATE_IN_FLIGHT reuses */
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of the held send");
+    for (i = 0; i < sizeof(flaws) / sizeof(flaws[0]); i++) {
+        before = stats_of(h);
+        EXPECT_STATUS(submit_flawed(h, info.ContextId, flaws[i].kind), flaws[i].expect, flaws[i].name);
+        after = stats_of(h);
+        /* Refused whole: not the valid first send either. */
+        EXPECT(after.MessagesTotal == before.MessagesTotal && after.IrpsPending == before.IrpsPending &&
+               after.IrpsPendedTotal == before.IrpsPendedTotal && after.AllocationsOutstanding == before.AllocationsOutstanding,
+               "%s: applied in part (messages %llu -> %llu, pending %llu -> %llu)", flaws[i].name, before.MessagesTotal,
+               after.MessagesTotal, before.IrpsPending, after.IrpsPending);
+    }
+    EXPECT_STATUS(mh_ioctl(h, IOCTL_MH_BATCH_REAP, NULL, 0, out, (DWORD)MH_BATCH_REAP_BUFFER_MIN - 1, &got),
+                  MH_STATUS_BUFFER_TOO_SMALL, "BATCH_REAP with a buffer one byte short");
+    EXPECT_STATUS(mh_ioctl(h, IOCTL_MH_BATCH_REAP, out, 8, out, REAP_SIZE, &got), MH_STATUS_INVALID_PARAMETER,
+                  "BATCH_REAP with input");
+    ok = TRUE;
+done:
+    mh_configure_responder(h, FALSE, 0, 0);
+    if (info.ContextId) mh_destroy_context(h, info.ContextId);
+    mh_batch_free(&b);
+    free(out);
+    return ok;
+}
+
+BOOL mh_check_batch_close(check_ctx *c)
+{
+    HANDLE h = c->h;
+    HANDLE doomed = mh_open(), event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    MH_CONTEXT_INFO info = {0};
+    mh_async reap;
+    mh_batch b;
+    MH_STATS before, after;
+    unsigned i;
+    BOOL ok = FALSE, reaping = FALSE;
+
+    mh_batch_init(&b);
+    EXPECT(doomed != INVALID_HANDLE_VALUE, "a second handle does not open");
+    EXPECT_STATUS(mh_create_context(doomed, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0, 1500), 0, "CONFIGURE_RESPONDER delay 1500 ms");
+    before = stats_of(h);
+    for (i = 1; i <= 5; i++) mh_batch_add_send(&b, i, info.ContextId, "bye", 3, 3);
+    EXPECT_STATUS(mh_batch_submit(doomed, &b), 0, "BATCH_SUBMIT of 5 sends");
+    reaping = mh_issue(doomed, &reap, IOCTL_MH_BATCH_REAP, NULL, 0, REAP_SIZE, event);
+    EXPECT(reaping && mh_wait(doomed, &reap, 50, NULL) == MH_STATUS_PENDING, "the reap did not pend");
+    after = stats_of(h);
+    EXPECT(after.BatchReapsPending - before.BatchReapsPending == 1 && after.IrpsPending - before.IrpsPending == 5,
+           "reaps pending %llu, sends pending %llu", after.BatchReapsPending - before.BatchReapsPending,
+           after.IrpsPending - before.IrpsPending);
+    /* The handle goes (CLEANUP on Windows, CLOSE under Wine): its sends complete as cancelled, and
+       the reap still pending carries their records. */
+    CloseHandle(doomed);
+    doomed = INVALID_HANDLE_VALUE;
+    EXPECT(WaitForSingleObject(event, 5000) == WAIT_OBJECT_0, "the reap did not complete after the close");
+    EXPECT((LONG)reap.ov.Internal == 0, "reap: 0x%08lX", (unsigned long)(LONG)reap.ov.Internal);
+    {
+        const MH_BATCH_COMPLETION *r;
+        unsigned records = 0;
+        for (r = mh_batch_first(reap.buffer, (DWORD)reap.ov.InternalHigh); r != NULL;
+             r = mh_batch_next(reap.buffer, (DWORD)reap.ov.InternalHigh, r)) {
+            EXPECT(r->RequestStatus == MH_STATUS_CANCELLED, "send %llu: 0x%08lX", r->Id, (unsigned long)r->RequestStatus);
+            records++;
+        }
+        EXPECT(records == 5, "the reap carried %u records, expected the 5 cancelled sends", records);
+    }
+    after = wait_callbacks(h, &before, 5, 10000);
+    EXPECT(after.CallbacksRun - before.CallbacksRun == 5, "the miniport's callbacks ran %llu times",
+           after.CallbacksRun - before.CallbacksRun);
+    EXPECT(after.IrpsCancelledTotal - before.IrpsCancelledTotal == 5, "IrpsCancelledTotal moved by %llu (5 sends)",
+           after.IrpsCancelledTotal - before.IrpsCancelledTotal);
+    EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    after = stats_of(h);
+    EXPECT(after.BatchReapsPending == 0, "%llu reaps still pending", after.BatchReapsPending);
+    ok = TRUE;
+done:
+    mh_configure_responder(h, FALSE, 0, 0);
+    if (doomed != INVALID_HANDLE_VALUE) CloseHandle(doomed);
+    if (reaping) mh_async_free(&reap);
+    CloseHandle(event);
+    mh_batch_free(&b);
+    return ok;
+}

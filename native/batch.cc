@@ -1,0 +1,396 @@
+// batch.cc - see batch.h for the threads and ownership rules.
+#include "batch.h"
+#include "engine.h"
+#include "miracast_hil_ioctl.h"
+#include "ops.h"
+#include <cstring>
+
+namespace mh {
+
+namespace {
+
+constexpr LONG kStatusFileClosed = static_cast<LONG>(0xC0000128);
+constexpr LONG kStatusDeletePending = static_cast<LONG>(0xC0000056);
+// A reap buffer holds the largest completion record, and some 2000 small ones besides. While a
+// reap is pending the kernel holds a system buffer of this size for it.
+constexpr uint32_t kReapBufferSize = static_cast<uint32_t>(MH_BATCH_REAP_BUFFER_MIN) + 64u * 1024u;
+static_assert(kReapBufferSize >= MH_BATCH_REAP_BUFFER_MIN, "a reap must fit the largest record");
+
+class Exclusive {
+ public:
+  explicit Exclusive(SRWLOCK& lock) : lock_(lock) { AcquireSRWLockExclusive(&lock_); }
+  ~Exclusive() { ReleaseSRWLockExclusive(&lock_); }
+  Exclusive(const Exclusive&) = delete;
+  Exclusive& operator=(const Exclusive&) = delete;
+
+ private:
+  SRWLOCK& lock_;
+};
+
+class Shared {
+ public:
+  explicit Shared(SRWLOCK& lock) : lock_(lock) { AcquireSRWLockShared(&lock_); }
+  ~Shared() { ReleaseSRWLockShared(&lock_); }
+  Shared(const Shared&) = delete;
+  Shared& operator=(const Shared&) = delete;
+
+ private:
+  SRWLOCK& lock_;
+};
+
+template <typename T>
+void AppendBytes(std::vector<uint8_t>& out, const T& value) {
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&value);
+  out.insert(out.end(), bytes, bytes + sizeof(T));
+}
+
+// A completion record as parsed from a reap buffer, before its request is known to be ours.
+struct Reaped {
+  Request* request;
+  MH_BATCH_COMPLETION record;
+  const uint8_t* output;
+};
+
+// Reads a reap's output, trusting only the byte count the kernel reported; a record that does not
+// fit ends the parse (its request stays outstanding, so nothing is settled from bad data).
+void ParseReap(const uint8_t* buffer, size_t length, std::vector<Reaped>& out) {
+  MH_BATCH_HEADER header;
+  if (length < sizeof(header)) {
+    return;
+  }
+  memcpy(&header, buffer, sizeof(header));
+  size_t end = header.BytesUsed < length ? header.BytesUsed : length;
+  size_t offset = sizeof(header);
+  for (uint32_t i = 0; i < header.Count; i++) {
+    Reaped reaped{};
+    if (end - offset < sizeof(MH_BATCH_COMPLETION)) {
+      return;
+    }
+    memcpy(&reaped.record, buffer + offset, sizeof(reaped.record));
+    uint32_t size = reaped.record.RecordSize;
+    if (size < sizeof(MH_BATCH_COMPLETION) + static_cast<size_t>(reaped.record.OutputSize) || size > end - offset ||
+        reaped.record.OutputSize > MH_MAX_MESSAGE_BYTES) {
+      return;
+    }
+    reaped.request = reinterpret_cast<Request*>(static_cast<uintptr_t>(reaped.record.Id));
+    reaped.output = buffer + offset + sizeof(MH_BATCH_COMPLETION);
+    out.push_back(reaped);
+    offset += size;
+  }
+}
+
+// A send's result, written as the classic SEND_MESSAGE IOCTL would have left it.
+void WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
+  request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(record.RequestStatus));
+  request->io.overlapped.InternalHigh = 0;
+  if (!IsNtSuccess(record.RequestStatus)) {
+    return;
+  }
+  size_t length = sizeof(MH_SEND_MESSAGE_OUT) + record.OutputSize;
+  MH_SEND_MESSAGE_OUT out{};
+  out.Status = record.Status;
+  out.Information = record.Information;
+  request->buffer.reset(new uint8_t[length]);
+  memcpy(request->buffer.get(), &out, sizeof(out));
+  if (record.OutputSize != 0) {
+    memcpy(request->buffer.get() + sizeof(out), output, record.OutputSize);
+  }
+  request->io.overlapped.InternalHigh = length;
+}
+
+}  // namespace
+
+BatchTransport::BatchTransport(Engine* engine) : engine_(engine) {
+  thread_ = std::thread(&BatchTransport::Run, this);
+}
+
+BatchTransport::~BatchTransport() {
+  Stop();
+}
+
+std::shared_ptr<BatchChannel> BatchTransport::Open(HANDLE handle, bool skipsPortOnSuccess) {
+  auto channel = std::make_shared<BatchChannel>();
+  channel->handle = handle;
+  channel->skipsPortOnSuccess = skipsPortOnSuccess;
+  channel->reapSize = kReapBufferSize;
+  channel->reapBuffer.reset(new uint8_t[kReapBufferSize]);
+  return channel;
+}
+
+BatchSegment& BatchTransport::Tail(BatchChannel& channel, uint32_t recordSize) {
+  if (channel.queued.empty() || channel.queued.back().records >= MH_MAX_BATCH_ENTRIES ||
+      channel.queued.back().bytes.size() + recordSize > MH_MAX_BATCH_BYTES) {
+    channel.queued.emplace_back();
+    channel.queued.back().bytes.resize(sizeof(MH_BATCH_HEADER));   // filled in at submit
+  }
+  return channel.queued.back();
+}
+
+void BatchTransport::MarkReady(const std::shared_ptr<BatchChannel>& channel, bool& wake) {
+  if (!channel->ready) {
+    channel->ready = true;
+    ready_.push_back(channel);
+  }
+  if (idle_) {
+    idle_ = false;   // one wake per sleep: appends while the submitter works cost no system call
+    wake = true;
+  }
+}
+
+void BatchTransport::AppendSend(const std::shared_ptr<BatchChannel>& channel, Request* request,
+                                const Encoded& encoded) {
+  MH_SEND_MESSAGE_IN in;
+  memcpy(&in, encoded.input.data(), sizeof(in));   // the codec's SEND_MESSAGE encoding, checked there
+  MH_BATCH_ENTRY entry{};
+  entry.Id = static_cast<ULONG64>(reinterpret_cast<uintptr_t>(request));
+  entry.ContextId = in.ContextId;
+  entry.Kind = MH_BATCH_SEND_MESSAGE;
+  entry.InputSize = in.InputSize;
+  entry.OutputSize = in.OutputSize;
+  entry.RecordSize = MH_ALIGN8(static_cast<ULONG>(sizeof(MH_BATCH_ENTRY)) + in.InputSize);
+  bool wake = false;
+  {
+    Exclusive lock(lock_);
+    BatchSegment& segment = Tail(*channel, entry.RecordSize);
+    size_t start = segment.bytes.size();
+    AppendBytes(segment.bytes, entry);
+    const uint8_t* input = encoded.input.data() + sizeof(MH_SEND_MESSAGE_IN);
+    segment.bytes.insert(segment.bytes.end(), input, input + in.InputSize);
+    segment.bytes.resize(start + entry.RecordSize, 0);
+    segment.records++;
+    segment.sends.push_back(request);
+    MarkReady(channel, wake);
+  }
+  if (wake) {
+    WakeConditionVariable(&wake_);
+  }
+}
+
+void BatchTransport::AppendCancel(const std::shared_ptr<BatchChannel>& channel, const Request* request) {
+  MH_BATCH_ENTRY entry{};
+  entry.Id = static_cast<ULONG64>(reinterpret_cast<uintptr_t>(request));
+  entry.Kind = MH_BATCH_CANCEL;
+  entry.Flags = request == nullptr ? MH_BATCH_CANCEL_ALL : 0;
+  entry.RecordSize = sizeof(MH_BATCH_ENTRY);
+  bool wake = false;
+  {
+    Exclusive lock(lock_);
+    BatchSegment& segment = Tail(*channel, entry.RecordSize);
+    AppendBytes(segment.bytes, entry);
+    segment.records++;
+    MarkReady(channel, wake);
+  }
+  if (wake) {
+    WakeConditionVariable(&wake_);
+  }
+}
+
+void BatchTransport::Close(BatchChannel& channel) {
+  Exclusive issuing(channel.issueLock);
+  channel.closed = true;
+}
+
+void BatchTransport::Stop() {
+  {
+    Exclusive lock(lock_);
+    stop_ = true;
+  }
+  WakeAllConditionVariable(&wake_);
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void BatchTransport::Abandon(BatchChannel& channel, std::vector<Request*>& out) {
+  Exclusive issuing(channel.issueLock);   // a reap being issued now is issued before the cancel that follows
+  Exclusive lock(lock_);
+  channel.stopping = true;
+  for (BatchSegment& segment : channel.queued) {
+    out.insert(out.end(), segment.sends.begin(), segment.sends.end());
+  }
+  channel.queued.clear();
+  out.insert(out.end(), channel.outstanding.begin(), channel.outstanding.end());
+  channel.outstanding.clear();
+}
+
+void BatchTransport::Run() {
+  AcquireSRWLockExclusive(&lock_);
+  for (;;) {
+    while (ready_.empty() && !stop_) {
+      idle_ = true;
+      SleepConditionVariableSRW(&wake_, &lock_, INFINITE, 0);
+    }
+    idle_ = false;
+    if (stop_) {
+      break;
+    }
+    std::shared_ptr<BatchChannel> channel = std::move(ready_.front());
+    ready_.pop_front();
+    BatchSegment segment = std::move(channel->queued.front());
+    channel->queued.pop_front();
+    if (channel->queued.empty()) {
+      channel->ready = false;
+    } else {
+      ready_.push_back(channel);   // round robin between devices
+    }
+    ReleaseSRWLockExclusive(&lock_);
+    Submit(channel, segment);
+    AcquireSRWLockExclusive(&lock_);
+  }
+  ReleaseSRWLockExclusive(&lock_);
+}
+
+void BatchTransport::Submit(const std::shared_ptr<BatchChannel>& channel, BatchSegment& segment) {
+  MH_BATCH_HEADER header;
+  header.Count = segment.records;
+  header.BytesUsed = static_cast<ULONG>(segment.bytes.size());
+  memcpy(segment.bytes.data(), &header, sizeof(header));
+  {
+    // Before the IOCTL: a completion record may be reaped before it returns.
+    Exclusive lock(lock_);
+    channel->outstanding.insert(segment.sends.begin(), segment.sends.end());
+  }
+  LONG status;
+  {
+    Shared issuing(channel->issueLock);
+    if (channel->closed || channel->stopping) {
+      status = kStatusFileClosed;
+    } else {
+      IO_STATUS_BLOCK iosb{};
+      iosb.Status = kStatusPending;
+      // No ApcContext: a packet queued for it (a handle that could not skip the port on success)
+      // has no OVERLAPPED, and the completion thread ignores it. BATCH_SUBMIT never pends.
+      status = NtDeviceIoControlFile(channel->handle, nullptr, nullptr, nullptr, &iosb, IOCTL_MH_BATCH_SUBMIT,
+                                     segment.bytes.data(), header.BytesUsed, nullptr, 0);
+      while (status == kStatusPending) {   // not this driver's; iosb must outlive the IRP
+        Sleep(1);
+        status = static_cast<volatile IO_STATUS_BLOCK&>(iosb).Status;
+      }
+    }
+  }
+  if (IsNtError(status)) {
+    // Refused whole: nothing of it reached the miniport. Its sends fail with the refusal.
+    std::vector<Request*> refused;
+    {
+      Exclusive lock(lock_);
+      for (Request* request : segment.sends) {
+        if (channel->outstanding.erase(request) != 0) {
+          refused.push_back(request);
+        }
+      }
+    }
+    Fail(refused, status);
+    return;
+  }
+  bool arm = false;
+  {
+    Exclusive lock(lock_);
+    if (!channel->reapArmed && !channel->stopping) {
+      channel->reapArmed = true;
+      channel->reapHold = channel;
+      ++reapsArmed_;
+      arm = true;
+    }
+  }
+  if (arm && IssueReap(*channel) == Issued::Inline) {
+    ProcessReaps(channel.get());
+  }
+}
+
+void BatchTransport::Disarm(BatchChannel& channel, std::shared_ptr<BatchChannel>& release) {
+  channel.reapArmed = false;
+  release = std::move(channel.reapHold);
+  --reapsArmed_;
+}
+
+BatchTransport::Issued BatchTransport::IssueReap(BatchChannel& channel) {
+  channel.reapIo.overlapped = OVERLAPPED{};
+  channel.reapIo.overlapped.Internal = static_cast<ULONG_PTR>(kStatusPending);
+  channel.reapIo.owner = nullptr;
+  channel.reapIo.reap = &channel;
+  LONG status;
+  {
+    Shared issuing(channel.issueLock);
+    if (channel.closed || channel.stopping) {
+      status = kStatusFileClosed;
+    } else {
+      status = NtDeviceIoControlFile(channel.handle, nullptr, nullptr, &channel.reapIo.overlapped,
+                                     reinterpret_cast<PIO_STATUS_BLOCK>(&channel.reapIo.overlapped),
+                                     IOCTL_MH_BATCH_REAP, nullptr, 0, channel.reapBuffer.get(), channel.reapSize);
+    }
+  }
+  if (IsNtError(status)) {
+    // No reap can take this channel's results (the handle is closing, or the system refused the
+    // IRP): its sends cannot be reaped, so they fail now rather than never. Their records go with
+    // the handle. A handle the driver has let go of (closed, or the driver unloading: it cancels
+    // every send of the handle) means they were cancelled, as their IRPs would have been.
+    if (status == kStatusFileClosed || status == kStatusDeletePending) {
+      status = kStatusCancelled;
+    }
+    std::vector<Request*> orphans;
+    std::shared_ptr<BatchChannel> release;
+    {
+      Exclusive lock(lock_);
+      orphans.assign(channel.outstanding.begin(), channel.outstanding.end());
+      channel.outstanding.clear();
+      Disarm(channel, release);
+    }
+    Fail(orphans, status);
+    return Issued::Failed;
+  }
+  if (channel.skipsPortOnSuccess && status != kStatusPending && IsNtSuccess(status)) {
+    return Issued::Inline;   // completed at once, and no packet will be queued
+  }
+  return Issued::Pending;
+}
+
+void BatchTransport::OnReapCompleted(BatchChannel* channel) {
+  ProcessReaps(channel);
+}
+
+void BatchTransport::ProcessReaps(BatchChannel* channel) {
+  std::vector<Reaped> reaped;
+  std::vector<Request*> done;
+  for (;;) {
+    reaped.clear();
+    done.clear();
+    LONG status = static_cast<LONG>(channel->reapIo.overlapped.Internal);
+    if (IsNtSuccess(status)) {
+      ParseReap(channel->reapBuffer.get(), channel->reapIo.overlapped.InternalHigh, reaped);
+    }
+    std::shared_ptr<BatchChannel> release;   // the last reference may go with this scope
+    bool rearm;
+    {
+      Exclusive lock(lock_);
+      size_t kept = 0;
+      for (const Reaped& one : reaped) {
+        if (channel->outstanding.erase(one.request) != 0) {   // ours, and not taken by anyone else
+          reaped[kept++] = one;
+        }
+      }
+      reaped.resize(kept);
+      rearm = !channel->stopping;   // kept armed: the next send's result needs no IOCTL of its own
+      if (!rearm) {
+        Disarm(*channel, release);
+      }
+    }
+    for (const Reaped& one : reaped) {
+      WriteResult(one.request, one.record, one.output);
+      done.push_back(one.request);
+    }
+    engine_->Deliver(done);
+    if (!rearm || IssueReap(*channel) != Issued::Inline) {
+      return;
+    }
+  }
+}
+
+void BatchTransport::Fail(std::vector<Request*>& requests, LONG status) {
+  for (Request* request : requests) {
+    request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(status));
+    request->io.overlapped.InternalHigh = 0;
+  }
+  engine_->Deliver(requests);
+}
+
+}  // namespace mh

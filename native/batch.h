@@ -1,0 +1,121 @@
+// batch.h - the batched transport's user-mode side (miracast_hil_ioctl.h, BATCH_SUBMIT and
+// BATCH_REAP): the JavaScript thread only appends a send (or a cancel) to its device's submission
+// queue; the engine's submitter thread submits what is queued in one IOCTL; the completion thread
+// reaps many results with one pended IRP and hands them to the engine's settle queue.
+//
+// Threads and ownership:
+//   - The JavaScript thread appends records (AppendSend, AppendCancel), opens and closes channels,
+//     and at shutdown abandons what is left (Abandon). A Request still belongs to the engine, which
+//     settles and deletes it on the JavaScript thread.
+//   - The submitter thread (one per engine) takes one queued segment at a time, owns it (its bytes
+//     are the BATCH_SUBMIT input buffer), issues it synchronously, and arms the channel's reap when
+//     the kernel holds sends of the channel and no reap is armed. It never touches JavaScript.
+//   - While a send is in the kernel its channel's `outstanding` set names it. Exactly one thread
+//     erases it from the set (the one that reaped its completion record, the submitter when the
+//     batch was refused, or Abandon at shutdown), and only that thread writes its result.
+//   - A channel's reap (its slot and buffer) is armed by one thread at a time (`reapArmed`); while
+//     armed, the kernel may write the buffer, and `reapHold` keeps the channel alive until the
+//     reap's completion has been taken off the port (or it completed at once and was processed).
+//     Once the channel's first send is submitted its reap stays armed (re-armed by whoever took
+//     its completion) until the handle closes or the engine shuts down: a result then needs no
+//     IOCTL of its own, and a reap pending on an idle handle costs the kernel one buffer. It keeps
+//     neither the event loop nor the Device alive.
+//   - Every IOCTL on a channel's handle is issued under `issueLock` (shared); Close takes it
+//     exclusively and sets `closed` before the device closes the handle, so no thread issues on a
+//     closed (or reused) handle value.
+//   - BatchTransport::lock_ (an SRW lock, held only to append, swap and update sets) guards every
+//     channel's queue, `outstanding`, reap state and `stopping`, and the submitter's ready list.
+//     No IOCTL is issued while it is held.
+//   - Batch sizes adapt to load: the submitter submits whatever is queued when it comes round, so a
+//     lone send goes at once, and sends that arrive while an IOCTL is on its way share the next one.
+#pragma once
+
+#include "request.h"
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace mh {
+
+class Engine;
+struct Encoded;
+
+// A run of records that one BATCH_SUBMIT carries (an MH_BATCH_HEADER, then the records).
+struct BatchSegment {
+  std::vector<uint8_t> bytes;
+  uint32_t records = 0;
+  std::vector<Request*> sends;    // the segment's sends, in order
+};
+
+struct BatchChannel {
+  HANDLE handle = INVALID_HANDLE_VALUE;
+  bool skipsPortOnSuccess = false;
+
+  SRWLOCK issueLock = SRWLOCK_INIT;
+  bool closed = false;                            // under issueLock
+
+  // Under BatchTransport::lock_.
+  std::deque<BatchSegment> queued;                // appended, not yet submitted
+  bool ready = false;                             // on the submitter's ready list
+  std::unordered_set<Request*> outstanding;       // submitted, no completion record yet
+  bool reapArmed = false;
+  bool stopping = false;                          // shutdown: never re-armed
+  std::shared_ptr<BatchChannel> reapHold;         // itself, while its reap is armed
+
+  // The reap: written by the kernel while armed; read by the thread that took its completion.
+  IoSlot reapIo{};
+  std::unique_ptr<uint8_t[]> reapBuffer;
+  uint32_t reapSize = 0;
+};
+
+class BatchTransport {
+ public:
+  explicit BatchTransport(Engine* engine);
+  ~BatchTransport();                              // Stop() first
+
+  // JavaScript thread.
+  std::shared_ptr<BatchChannel> Open(HANDLE handle, bool skipsPortOnSuccess);
+  // Appends a send (its SEND_MESSAGE encoding becomes a batch record whose Id names the request).
+  void AppendSend(const std::shared_ptr<BatchChannel>& channel, Request* request, const Encoded& encoded);
+  // Appends a cancel of one send, or of every send of the channel (request null).
+  void AppendCancel(const std::shared_ptr<BatchChannel>& channel, const Request* request);
+  // No IOCTL is issued on the channel after this returns; the caller may close the handle.
+  static void Close(BatchChannel& channel);
+  // Shutdown: stops and joins the submitter (sends it never submitted stay queued).
+  void Stop();
+  // Shutdown, after Stop: takes every send of the channel the kernel has not answered (queued or
+  // outstanding) into `out`, and stops its reap from being re-armed. The kernel holds no memory of
+  // theirs: their records go with the handle.
+  void Abandon(BatchChannel& channel, std::vector<Request*>& out);
+  // Reaps armed now (their buffers may still be written by the kernel).
+  uint32_t ReapsArmed() const { return reapsArmed_.load(); }
+
+  // The completion thread: a reap's packet was dequeued.
+  void OnReapCompleted(BatchChannel* channel);
+
+ private:
+  enum class Issued { Pending, Inline, Failed };
+
+  void Run();                                     // the submitter thread
+  void Submit(const std::shared_ptr<BatchChannel>& channel, BatchSegment& segment);
+  Issued IssueReap(BatchChannel& channel);
+  void ProcessReaps(BatchChannel* channel);       // this thread owns the armed reap
+  void Disarm(BatchChannel& channel, std::shared_ptr<BatchChannel>& release);  // under lock_
+  void Fail(std::vector<Request*>& requests, LONG status);  // hands them to the engine, failed
+  BatchSegment& Tail(BatchChannel& channel, uint32_t recordSize);  // under lock_
+  void MarkReady(const std::shared_ptr<BatchChannel>& channel, bool& wake);    // under lock_
+
+  Engine* engine_;
+  SRWLOCK lock_ = SRWLOCK_INIT;
+  CONDITION_VARIABLE wake_ = CONDITION_VARIABLE_INIT;
+  std::deque<std::shared_ptr<BatchChannel>> ready_;   // channels with queued segments
+  bool idle_ = false;                             // the submitter sleeps on wake_
+  bool stop_ = false;
+  std::atomic<uint32_t> reapsArmed_{0};
+  std::thread thread_;
+};
+
+}  // namespace mh

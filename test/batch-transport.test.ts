@@ -1,0 +1,87 @@
+// The batched transport behind sendMessage (issue #14): many sends share one BATCH_SUBMIT, one
+// reap returns many results, a cancel reaches only its own send in the kernel, and a device keeps
+// one reap pending from its first send until it closes. The raw C client's batch checks cover the wire
+// format and the refusals (client-checks.test.ts). Valid in both lanes.
+import { describe, expect, it } from 'vitest';
+import { engineState, openDevice, type MiracastDevice } from '../dist/index.js';
+import { holdingAgent, settled, useDevice, waitFor, within } from './helpers';
+
+let device: MiracastDevice;
+useDevice((d) => (device = d));
+
+describe('the batched transport', () => {
+  it('sends issued together share BATCH_SUBMITs and reaps, each settling with its own result', async () => {
+    const owner = await openDevice();
+    const context = await owner.createContext();
+    await device.configureResponder({ enabled: true, delayMs: 20 });
+    const before = await device.stats();
+    const count = 300;
+    const results = await Promise.all(Array.from({ length: count }, (_, i) =>
+      context.sendMessage(Buffer.from(`message ${i}`), { outputSize: 32 })));
+    results.forEach((result, i) => {
+      expect(result.status, `send ${i}`).toBe(0);
+      expect(result.output.toString(), `send ${i}`).toBe(`message ${i}`);
+    });
+    const after = await waitFor(() => device.stats(), (s) => s.callbacksRun - before.callbacksRun === count, 10_000, 'every callback');
+    const submits = after.batchSubmits - before.batchSubmits;
+    expect(submits, 'sends went through BATCH_SUBMIT').toBeGreaterThan(0);
+    // Issued in one turn of this thread, they cannot each have needed an IOCTL of their own.
+    expect(submits, `${submits} BATCH_SUBMITs for ${count} sends`).toBeLessThan(count / 2);
+    expect(after.messagesTotal - before.messagesTotal).toBe(count);
+    expect(after.batchReapsPending - before.batchReapsPending, 'one reap stays pending on the open device').toBe(1);
+    expect(engineState().inFlight).toBe(0);
+    await owner.close();
+    expect((await device.stats()).batchReapsPending, 'its reap went with the handle').toBe(before.batchReapsPending);
+  });
+
+  it('an AbortSignal cancels its own send in the kernel; the sends around it complete; every callback runs once', async () => {
+    await using owner = await openDevice();
+    const context = await owner.createContext();
+    const agent = await holdingAgent();
+    try {
+      const before = await device.stats();
+      const controller = new AbortController();
+      const sends = [0, 1, 2, 3, 4].map((i) =>
+        settled(context.sendMessage(Buffer.from([i]), { outputSize: 1, signal: i === 2 ? controller.signal : undefined })));
+      await waitFor(() => device.stats(), (s) => s.messagesDelivered - before.messagesDelivered === 5 && s.irpsPending - before.irpsPending === 5,
+        10_000, 'five sends pending in the kernel, their messages in the agent\'s hands');
+      controller.abort();
+      // The cancelled one settles while the agent still holds every message: the kernel let go of it alone.
+      expect(await within(sends[2], 10_000, 'the aborted send to settle')).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+      const atAbort = await device.stats();
+      expect(atAbort.irpsPending - before.irpsPending, 'the other four still pending').toBe(4);
+      expect(atAbort.irpsCancelledTotal - before.irpsCancelledTotal).toBe(1);
+      expect(atAbort.callbacksRun - before.callbacksRun, 'no callback before the agent answers').toBe(0);
+      agent.release();
+      for (const i of [0, 1, 3, 4]) {
+        const outcome = await sends[i];
+        expect(outcome.status, `send ${i}`).toBe('fulfilled');
+        expect((outcome as PromiseFulfilledResult<{ output: Buffer }>).value.output, `send ${i}`).toEqual(Buffer.from([i]));
+      }
+      await waitFor(() => device.stats(), (s) => s.callbacksRun - before.callbacksRun === 5, 10_000, 'five callbacks, the cancelled one\'s too');
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('close() with sends in flight cancels them in the kernel through the batch and leaves no reap', async () => {
+    const doomed = await openDevice();
+    try {
+      const context = await doomed.createContext();
+      await device.configureResponder({ enabled: true, delayMs: 5000 });
+      const before = await device.stats();
+      const sends = Array.from({ length: 20 }, (_, i) => settled(context.sendMessage(Buffer.from([i]))));
+      await waitFor(() => device.stats(), (s) => s.irpsPending - before.irpsPending === 20 && s.batchReapsPending - before.batchReapsPending === 1,
+        10_000, 'twenty sends and their reap pending');
+      await within(doomed.close(), 10_000, 'close() to cancel the sends');
+      for (const outcome of await Promise.all(sends)) {
+        expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+      }
+      const after = await device.stats();
+      expect(after.irpsCancelledTotal - before.irpsCancelledTotal).toBeGreaterThanOrEqual(20);
+      expect(after.batchReapsPending).toBe(before.batchReapsPending);
+    } finally {
+      await doomed.close();
+    }
+  });
+});
