@@ -70,6 +70,11 @@ export interface NativeConstants {
   dxgkrnlServices: string[];
   poolFindingKinds: Record<string, number>;
   poolFindingDescriptions: Record<string, string>;
+  /** The contract violations the host detects (MH_VIOLATION_KINDS): name -> value, and what each is. */
+  violationKinds: Record<string, number>;
+  violationDescriptions: Record<string, string>;
+  /** The host's DDI watchdog bound (MH_DDI_BOUND_MS). */
+  ddiBoundMs: number;
   dpcFlags: { RESET: number; STOPPED: number; GREW: number };
   chunkMisreports: { NONE: number; WRONG_TARGET: number; OVERSIZE: number; NO_DPC: number };
   statsFields: string[];

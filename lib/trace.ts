@@ -1,7 +1,8 @@
 // The DDI trace (what the HLK's ETW log plays): DDI entries and exits with their key arguments
 // and results, sends, deliveries, callbacks with their status, hot-plug indications, chunk
 // reports, sessions, agent attach/detach, applied faults, the adapter's registration and start
-// steps, services the host does not provide, chunk interrupts, DPCs and reads, pool findings. Read from a bounded ring; `lost`
+// steps, services the host does not provide, chunk interrupts, DPCs and reads, pool findings, the
+// contract violations the host saw (by kind). Read from a bounded ring; `lost`
 // says how many events were overwritten before they were read.
 import type { NativeConstants } from './binding';
 import { ntStatusName } from './ntstatus';
@@ -43,6 +44,7 @@ export type TraceEvent = TraceEventBase &
     | { kind: 'dpc'; published: number; reset: boolean; stopped: boolean; grew: boolean }
     | { kind: 'chunkRead'; packets: number; bytes: number }
     | { kind: 'pool'; finding: string; tag: number; offset: number }
+    | { kind: 'violation'; /** MH_VIOLATION_KINDS' name (CAPS_OVERRUN) */ violation: string }
   );
 
 /** Registration and adapter steps, in dxgkrnl's order (MH_ADAPTER_STEPS). */
@@ -79,6 +81,7 @@ export function decodeTrace(raw: { nextSequence: number; lost: number; events: R
   }
   const steps = new Map(Object.entries(constants.adapterSteps).map(([name, value]) => [value, camel(name) as AdapterStep]));
   const findings = new Map(Object.entries(constants.poolFindingKinds).map(([name, value]) => [value, camel(name)]));
+  const violations = new Map(Object.entries(constants.violationKinds).map(([name, value]) => [value, name]));
   const flags = constants.dpcFlags;
   const events = raw.events.map((e): TraceEvent => {
     const base: TraceEventBase = {
@@ -108,6 +111,7 @@ export function decodeTrace(raw: { nextSequence: number; lost: number; events: R
           stopped: (e.detail & flags.STOPPED) !== 0, grew: (e.detail & flags.GREW) !== 0 };
       case kinds.CHUNK_READ: return { ...base, kind: 'chunkRead', packets: e.arg0, bytes: e.arg1 };
       case kinds.POOL: return { ...base, kind: 'pool', finding: findings.get(e.detail) ?? `#${e.detail}`, tag: e.arg0, offset: e.arg1 };
+      case kinds.VIOLATION: return { ...base, kind: 'violation', violation: violations.get(e.detail) ?? `#${e.detail}` };
       default: throw new Error(`unknown trace event kind ${e.kind}`);
     }
   });

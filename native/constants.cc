@@ -101,6 +101,15 @@ Napi::Object MakeConstants(Napi::Env env) {
   c.Set("poolFindingKinds", poolFindings);
   c.Set("poolFindingDescriptions", poolFindingDescriptions);
 
+  Napi::Object violationKinds = Napi::Object::New(env);
+  Napi::Object violationDescriptions = Napi::Object::New(env);
+#define MH_VIOLATION_ENTRY(name, value, description) violationKinds.Set(#name, value); violationDescriptions.Set(#name, description);
+  MH_VIOLATION_KINDS(MH_VIOLATION_ENTRY)
+#undef MH_VIOLATION_ENTRY
+  c.Set("violationKinds", violationKinds);
+  c.Set("violationDescriptions", violationDescriptions);
+  c.Set("ddiBoundMs", MH_DDI_BOUND_MS);
+
   Napi::Object dpcFlags = Napi::Object::New(env);
   dpcFlags.Set("RESET", MH_DPC_RESET);
   dpcFlags.Set("STOPPED", MH_DPC_STOPPED);

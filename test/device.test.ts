@@ -63,7 +63,9 @@ describe('device operations', () => {
     } finally {
       await second.close();
     }
-    const after = await waitFor(() => device.stats(), (s) => s.handlesOpen === before.handlesOpen, 5000, 'the handle to close');
+    // The handle's count drops at close; its file context is freed just after: wait for both.
+    const after = await waitFor(() => device.stats(), (s) => s.handlesOpen === before.handlesOpen && s.fileContexts === before.fileContexts,
+      5000, 'the handle to close and its file context to go');
     expect(after.fileContexts).toBe(before.fileContexts);
   });
 

@@ -18,7 +18,8 @@ Abstract:
       - stop: the interfaces dereferenced, DxgkDdiStopDevice, DxgkDdiRemoveDevice, DxgkDdiUnload.
     Every step is traced (MH_TRACE_ADAPTER); a failed start records its step and status under the
     service key (AdapterStartStep, AdapterStartStatus), and stop records the order it ran in
-    (AdapterStopOrder), where they outlive the driver image.
+    (AdapterStopOrder), where they outlive the driver image; children that break the Miracast rules
+    are a contract violation whose kind is recorded there too (AdapterStartViolation).
 
 Environment:
 
@@ -135,6 +136,10 @@ static NTSTATUS MhAdapterQueryChildren(PMH_HOST Host)
             }
         }
         if (miracast != 1 || a->MiracastHpdAwareness != HpdAwarenessInterruptible) {
+            a->StartViolation = miracast == 0 ? MH_VIOLATION_NO_MIRACAST
+                              : miracast > 1  ? MH_VIOLATION_TWO_MIRACAST
+                                              : MH_VIOLATION_HPD_NOT_INTERRUPTIBLE;
+            MhViolation(Host, a->StartViolation, 0, miracast > 1 ? miracast : (ULONG)a->MiracastHpdAwareness, 0);
             status = MH_STATUS_BAD_CHILDREN;
         }
     }
@@ -155,6 +160,8 @@ static NTSTATUS MhAdapterQueryChildStatus(PMH_HOST Host)
     child.ChildUid = a->MiracastChildUid;
     status = a->Init.DxgkDdiQueryChildStatus(a->MiniportDeviceContext, &child, TRUE);
     if (NT_SUCCESS(status) && child.HotPlug.Connected) {
+        a->StartViolation = MH_VIOLATION_CONNECTED_AT_START;
+        MhViolation(Host, a->StartViolation, 0, a->MiracastChildUid, 0);
         status = MH_STATUS_BAD_CHILDREN;
     }
     MhAdapterTrace(Host, MH_ADAPTER_STEP_QUERY_CHILD_STATUS, status, child.HotPlug.Connected, a->MiracastChildUid);
@@ -204,7 +211,7 @@ static VOID MhAdapterQueryTestHooks(PMH_HOST Host)
                           h->SendMessage != NULL && h->ReportChunks != NULL && h->ConfigureTargets != NULL &&
                           h->ReadState != NULL;
         if (!a->HasTestHooks) {
-            MH_STAT_INC(&Host->Stats, ContractViolations);
+            MhViolation(Host, MH_VIOLATION_TEST_HOOKS, 0, h->Size, h->Version);
             status = STATUS_INVALID_PARAMETER;
         }
     }
@@ -283,11 +290,13 @@ NTSTATUS MhHostStartAdapter(PMH_HOST Host)
     MhTrackerMarkStart(Host);
     MhRecordServiceValue(Host, L"AdapterStartStep", 0);
     MhRecordServiceValue(Host, L"AdapterStartStatus", 0);
+    MhRecordServiceValue(Host, L"AdapterStartViolation", MH_VIOLATION_NONE);
     return STATUS_SUCCESS;
 
 Fail:
     MhRecordServiceValue(Host, L"AdapterStartStep", step);
     MhRecordServiceValue(Host, L"AdapterStartStatus", (ULONG)status);
+    MhRecordServiceValue(Host, L"AdapterStartViolation", a->StartViolation);
     MhAdapterStop(Host);
     return status;
 }

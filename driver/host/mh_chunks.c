@@ -165,7 +165,7 @@ VOID APIENTRY MhCbNotifyInterrupt(HANDLE hAdapter, DXGKARGCB_NOTIFY_INTERRUPT_DA
 
     InterlockedIncrement(&host->Adapter.ServiceCalls[MH_DXGKCB_INDEX_DxgkCbNotifyInterrupt]);
     if ((PMH_HOST)hAdapter != host || pNotifyInterrupt == NULL) {
-        MH_STAT_INC(&host->Stats, ContractViolations);
+        MhViolation(host, MH_VIOLATION_SERVICE_HANDLE, 0, MH_DXGKCB_INDEX_DxgkCbNotifyInterrupt, 0);
         return;
     }
     if (pNotifyInterrupt->InterruptType != DXGK_INTERRUPT_MICACAST_CHUNK_PROCESSING_COMPLETE) {
@@ -314,7 +314,7 @@ VOID APIENTRY MhCbNotifyDpc(HANDLE hAdapter)
 
     InterlockedIncrement(&host->Adapter.ServiceCalls[MH_DXGKCB_INDEX_DxgkCbNotifyDpc]);
     if ((PMH_HOST)hAdapter != host) {
-        MH_STAT_INC(&host->Stats, ContractViolations);
+        MhViolation(host, MH_VIOLATION_SERVICE_HANDLE, 0, MH_DXGKCB_INDEX_DxgkCbNotifyDpc, 0);
         return;
     }
     MH_STAT_INC(&host->Stats, DpcsRun);

@@ -59,38 +59,88 @@ static VOID MhDdiUnlock(PMH_HOST Host, const MH_DDI_LOCK *Lock)
     }
 }
 
-static VOID MhDdiBegin(PMH_HOST Host, ULONG Ddi, ULONG64 ContextId, ULONG64 Arg0, ULONG64 Arg1)
+/* Entering a DDI: counted and traced; returns the entry time for the watchdog (MhDdiEnd). */
+static ULONG64 MhDdiBegin(PMH_HOST Host, ULONG Ddi, ULONG64 ContextId, ULONG64 Arg0, ULONG64 Arg1)
 {
     MH_STAT_INC(&Host->Stats, DdiCalls);
     MH_STAT_INC(&Host->Stats, DdiInside);
     MhTrace(Host, MH_TRACE_DDI_ENTER, Ddi, STATUS_SUCCESS, ContextId, 0, Arg0, Arg1);
+    return KeQueryInterruptTime();
 }
 
-static VOID MhDdiEnd(PMH_HOST Host, ULONG Ddi, ULONG64 ContextId, NTSTATUS Status, ULONG64 Arg0)
+/*++
+Routine Description:
+    Leaving a DDI: traced, and timed against MH_DDI_BOUND_MS, the host's watchdog. A DDI that ran
+    longer is a DDI_OVERRUN, measured on return (one that never returns is a host that stopped
+    answering, which every caller's timeout reports).
+--*/
+static VOID MhDdiEnd(PMH_HOST Host, ULONG Ddi, ULONG64 ContextId, NTSTATUS Status, ULONG64 Arg0, ULONG64 Entered)
 {
+    ULONG64 elapsedMs = (KeQueryInterruptTime() - Entered) / 10000ULL;
+
     MhTrace(Host, MH_TRACE_DDI_EXIT, Ddi, Status, ContextId, 0, Arg0, 0);
     MH_STAT_DEC(&Host->Stats, DdiInside);
+    if (elapsedMs > MH_DDI_BOUND_MS) {
+        MhViolation(Host, MH_VIOLATION_DDI_OVERRUN, ContextId, elapsedMs, Ddi);
+    }
+}
+
+/* The first byte of a guard region that is no longer MH_GUARD_PATTERN, or Length when none. */
+static ULONG MhGuardChanged(const UCHAR *Guard, ULONG Length)
+{
+    ULONG i;
+
+    for (i = 0; i < Length && Guard[i] == MH_GUARD_PATTERN; i++) {
+    }
+    return i;
 }
 
 /* ------------------------------------------------------------------ QueryCaps */
 
-/* DxgkDdiMiracastQueryCaps under the third level; a breach of Reserved or HdcpSupport is counted. */
+/*++
+Routine Description:
+    DxgkDdiMiracastQueryCaps under the third level. The caps buffer is MiracastCapsSize bytes (at
+    least the struct's) followed by MH_GUARD_BYTES of guard, so a miniport that writes past the
+    size it was given is found (CAPS_OVERRUN) instead of corrupting the host; Flags.Reserved set
+    and no HDCP support are violations too.
+--*/
 _IRQL_requires_(PASSIVE_LEVEL)
 static NTSTATUS MhDdiQueryCaps(PMH_HOST Host, ULONG CapsSize, DXGK_MIRACAST_CAPS *Caps)
 {
+    ULONG room = (CapsSize > sizeof(*Caps)) ? CapsSize : (ULONG)sizeof(*Caps);
+    PUCHAR buffer;
+    ULONG changed;
+    ULONG64 entered;
     MH_DDI_LOCK lock;
     NTSTATUS status;
 
     RtlZeroMemory(Caps, sizeof(*Caps));
-    MhDdiLock(Host, TRUE, &lock);
-    MhDdiBegin(Host, MH_DDI_QUERY_CAPS, 0, CapsSize, 0);
-    status = Host->Adapter.Miracast.DxgkDdiMiracastQueryCaps(Host->Adapter.Miracast.Context, CapsSize, Caps);
-    MhDdiEnd(Host, MH_DDI_QUERY_CAPS, 0, status, Caps->MaxChunkPrivateDriverDataSize);
-    MhDdiUnlock(Host, &lock);
-    if (NT_SUCCESS(status) && (Caps->Flags.Reserved != 0 || !Caps->Flags.HdcpSupport)) {
-        /* Reserved must be 0, and a Miracast driver must support HDCP. */
-        MH_STAT_INC(&Host->Stats, ContractViolations);
+    buffer = (PUCHAR)MhAlloc(Host, MhPoolDdiBuffer, (SIZE_T)CapsSize + sizeof(*Caps) + MH_GUARD_BYTES);
+    if (buffer == NULL) {
+        return STATUS_NO_MEMORY;
     }
+    RtlFillMemory(buffer + CapsSize, room - CapsSize + MH_GUARD_BYTES, MH_GUARD_PATTERN);
+    MhDdiLock(Host, TRUE, &lock);
+    entered = MhDdiBegin(Host, MH_DDI_QUERY_CAPS, 0, CapsSize, 0);
+    status = Host->Adapter.Miracast.DxgkDdiMiracastQueryCaps(Host->Adapter.Miracast.Context, CapsSize,
+                                                              (DXGK_MIRACAST_CAPS *)buffer);
+    MhDdiEnd(Host, MH_DDI_QUERY_CAPS, 0, status, ((DXGK_MIRACAST_CAPS *)buffer)->MaxChunkPrivateDriverDataSize, entered);
+    MhDdiUnlock(Host, &lock);
+
+    changed = MhGuardChanged(buffer + CapsSize, MH_GUARD_BYTES);
+    if (changed < MH_GUARD_BYTES) {
+        MhViolation(Host, MH_VIOLATION_CAPS_OVERRUN, 0, CapsSize, changed);
+    }
+    if (NT_SUCCESS(status)) {
+        RtlCopyMemory(Caps, buffer, sizeof(*Caps));
+        if (Caps->Flags.Reserved != 0) {
+            MhViolation(Host, MH_VIOLATION_CAPS_RESERVED, 0, Caps->Flags.Value, 0);
+        }
+        if (!Caps->Flags.HdcpSupport) {
+            MhViolation(Host, MH_VIOLATION_CAPS_NO_HDCP, 0, Caps->Flags.Value, 0);   /* a Miracast driver must support HDCP */
+        }
+    }
+    MhFree(Host, MhPoolDdiBuffer, buffer);
     return status;
 }
 
@@ -114,20 +164,130 @@ NTSTATUS MhHostQueryCaps(PMH_HOST Host, ULONG CapsSize, MH_QUERY_CAPS_OUT *Out)
 
 /* ------------------------------------------------------------------ CreateContext */
 
-static VOID MhCallDestroyDdi(PMH_HOST Host, ULONG64 ContextId, PVOID MiniportContext)
+/* Live contexts other than Except: created, not closing. */
+_Requires_lock_held_(Host->Lock)
+static ULONG MhLiveContextsLocked(PMH_HOST Host, PMH_HOST_CONTEXT Except)
 {
-    MhDdiBegin(Host, MH_DDI_DESTROY_CONTEXT, ContextId, 0, 0);
-    Host->Adapter.Miracast.DxgkDdiMiracastDestroyContext(Host->Adapter.Miracast.Context, MiniportContext);
-    MhDdiEnd(Host, MH_DDI_DESTROY_CONTEXT, ContextId, STATUS_SUCCESS, 0);
-    MH_STAT_DEC(&Host->Stats, MiniportContexts);
+    PLIST_ENTRY entry;
+    ULONG live = 0;
+
+    for (entry = Host->Contexts.Flink; entry != &Host->Contexts; entry = entry->Flink) {
+        PMH_HOST_CONTEXT other = CONTAINING_RECORD(entry, MH_HOST_CONTEXT, Link);
+        if (other != Except && !other->Creating && !other->Closing) {
+            live++;
+        }
+    }
+    return live;
 }
 
 /*++
 Routine Description:
-    Creates a Miracast context: builds the callbacks table on this stack, calls
-    DxgkDdiMiracastCreateContext under the Miracast-class lock, scribbles the table afterwards (a
-    miniport that kept the pointer instead of copying it then fails loudly), checks the TargetId
-    against the Miracast child as dxgkrnl does [OBS], prepares the chunk list, and records the
+    DxgkDdiMiracastDestroyContext. The miniport indicates the monitor's departure inside it [DOC]:
+    when it returns with the Miracast child still connected and no other session on the target,
+    that is a NO_DEPARTURE, and the host marks the child disconnected itself (as the OS would
+    once the session is gone), so the next session starts clean.
+--*/
+_Requires_lock_held_(Host->DdiLock)
+static VOID MhCallDestroyDdi(PMH_HOST Host, PMH_HOST_CONTEXT Ctx, PVOID MiniportContext)
+{
+    ULONG64 entered;
+    BOOLEAN stillConnected;
+    KIRQL irql;
+
+    entered = MhDdiBegin(Host, MH_DDI_DESTROY_CONTEXT, Ctx->Id, 0, 0);
+    Host->Adapter.Miracast.DxgkDdiMiracastDestroyContext(Host->Adapter.Miracast.Context, MiniportContext);
+    MhDdiEnd(Host, MH_DDI_DESTROY_CONTEXT, Ctx->Id, STATUS_SUCCESS, 0, entered);
+    MH_STAT_DEC(&Host->Stats, MiniportContexts);
+
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    stillConnected = Host->Adapter.Connected && MhLiveContextsLocked(Host, Ctx) == 0;
+    if (stillConnected) {
+        Host->Adapter.Connected = FALSE;
+    }
+    KeReleaseSpinLock(&Host->Lock, irql);
+    if (stillConnected) {
+        MhViolation(Host, MH_VIOLATION_NO_DEPARTURE, Ctx->Id, Host->Adapter.MiracastChildUid, 0);
+    }
+}
+
+/*++
+Routine Description:
+    Once the last context is destroyed the miniport should hold no more pool than when its adapter
+    had started: more is a LEAK_AT_DESTROY (blocks the tracker would otherwise only report at
+    unload). Each block over is reported once.
+--*/
+_Requires_lock_held_(Host->DdiLock)
+static VOID MhCheckPoolAtLastDestroy(PMH_HOST Host, PMH_HOST_CONTEXT Ctx)
+{
+    LONG64 outstanding, atStart, over;
+    ULONG live;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    live = MhLiveContextsLocked(Host, Ctx);
+    KeReleaseSpinLock(&Host->Lock, irql);
+    if (live != 0 || Ctx->Creating) {
+        return;
+    }
+    outstanding = InterlockedCompareExchange64(MH_STAT_PTR(&Host->Stats, MiniportPoolOutstanding), 0, 0);
+    atStart = InterlockedCompareExchange64(MH_STAT_PTR(&Host->Stats, MiniportPoolAtStart), 0, 0);
+    over = outstanding - atStart - InterlockedCompareExchange64(&Host->Adapter.PoolLeakReported, 0, 0);
+    if (over > 0) {
+        InterlockedAdd64(&Host->Adapter.PoolLeakReported, over);
+        MhViolation(Host, MH_VIOLATION_LEAK_AT_DESTROY, Ctx->Id, (ULONG64)over, (ULONG64)outstanding);
+    }
+}
+
+/* ------------------------------------------------------------------ the callbacks table, after CreateContext */
+
+/* What a miniport that kept the callbacks table's pointer calls once CreateContext has returned:
+   the table the host scribbled (STALE_CALLBACKS; the call fails as a stale handle would). */
+static NTSTATUS MhCbStaleSendMessage(HANDLE MiracastHandle, ULONG InputBufferSize, VOID *pInputBuffer,
+                                     ULONG OutputBufferSize, VOID *pOutputBuffer,
+                                     DXGKCB_MIRACAST_SEND_MESSAGE_CALLBACK pCallback, PVOID pCallbackContext)
+{
+    PMH_HOST host = g_MhHost;
+    PMH_HOST_CONTEXT ctx;
+    ULONG64 contextId = 0;
+    KIRQL irql;
+
+    UNREFERENCED_PARAMETER(InputBufferSize);
+    UNREFERENCED_PARAMETER(pInputBuffer);
+    UNREFERENCED_PARAMETER(OutputBufferSize);
+    UNREFERENCED_PARAMETER(pOutputBuffer);
+    UNREFERENCED_PARAMETER(pCallback);
+    UNREFERENCED_PARAMETER(pCallbackContext);
+    KeAcquireSpinLock(&host->Lock, &irql);
+    ctx = MhContextFromHandleLocked(host, MiracastHandle);
+    contextId = (ctx != NULL) ? ctx->Id : 0;
+    KeReleaseSpinLock(&host->Lock, irql);
+    MhViolation(host, MH_VIOLATION_STALE_CALLBACKS, contextId, 1, 0);
+    MH_STAT_INC(&host->Stats, SendFailures);
+    return MH_STATUS_STALE_HANDLE;
+}
+
+static NTSTATUS MhCbStaleReportChunkInfo(HANDLE MiracastHandle, DXGK_MIRACAST_CHUNK_INFO *pChunkInfo,
+                                         PVOID pPrivateDriverData, UINT PrivateDataDriverSize)
+{
+    PMH_HOST host = g_MhHost;
+
+    UNREFERENCED_PARAMETER(MiracastHandle);
+    UNREFERENCED_PARAMETER(pChunkInfo);
+    UNREFERENCED_PARAMETER(pPrivateDriverData);
+    UNREFERENCED_PARAMETER(PrivateDataDriverSize);
+    MhViolation(host, MH_VIOLATION_STALE_CALLBACKS, 0, 2, 0);
+    return MH_STATUS_STALE_HANDLE;
+}
+
+/*++
+Routine Description:
+    Creates a Miracast context: builds the callbacks table, calls DxgkDdiMiracastCreateContext
+    under the Miracast-class lock, scribbles the table afterwards (dxgkrnl's lives on its stack):
+    a miniport that kept the pointer instead of copying it then reaches the host's stale traps, a
+    STALE_CALLBACKS finding rather than a crash (the table is kept in the host context for that).
+    Checks the TargetId against the Miracast child as dxgkrnl does [OBS] (TARGET_NOT_CHILD), counts
+    a second live context on the one Miracast target (SECOND_CONTEXT: more only when the harness
+    configured the test miniport with more sessions), prepares the chunk list, and records the
     context as Owner's. Whenever a step after the DDI's success fails, DestroyContext follows at
     once, as dxgkrnl does. The CREATE_CONTEXT_FAIL fault fails it before the miniport is called,
     or after it succeeded.
@@ -135,8 +295,10 @@ Routine Description:
 _Use_decl_annotations_
 NTSTATUS MhHostCreateContext(PMH_HOST Host, MH_OWNER Owner, MH_CONTEXT_INFO *Info)
 {
-    DXGK_MIRACAST_DISPLAY_CALLBACKS callbacks;
+    DXGK_MIRACAST_DISPLAY_CALLBACKS *callbacks;
     PMH_HOST_CONTEXT ctx;
+    ULONG64 entered;
+    ULONG liveBefore = 0;
     PVOID miniportContext = NULL;
     ULONG targetId = 0;
     MH_FAULT_SLOT fault;
@@ -177,31 +339,41 @@ NTSTATUS MhHostCreateContext(PMH_HOST Host, MH_OWNER Owner, MH_CONTEXT_INFO *Inf
     KeReleaseSpinLock(&Host->Lock, irql);
 
     MhDdiLock(Host, FALSE, &lock);
-    callbacks.MiracastHandle = (HANDLE)ctx;
-    callbacks.DxgkCbMiracastSendMessage = MhCbMiracastSendMessage;
-    callbacks.DxgkCbReportChunkInfo = MhCbReportChunkInfo;
-    MhDdiBegin(Host, MH_DDI_CREATE_CONTEXT, ctx->Id, 0, 0);
-    status = Host->Adapter.Miracast.DxgkDdiMiracastCreateContext(Host->Adapter.Miracast.Context, &callbacks,
+    callbacks = &ctx->CallbacksGiven;
+    callbacks->MiracastHandle = (HANDLE)ctx;
+    callbacks->DxgkCbMiracastSendMessage = MhCbMiracastSendMessage;
+    callbacks->DxgkCbReportChunkInfo = MhCbReportChunkInfo;
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    liveBefore = MhLiveContextsLocked(Host, ctx);
+    KeReleaseSpinLock(&Host->Lock, irql);
+    entered = MhDdiBegin(Host, MH_DDI_CREATE_CONTEXT, ctx->Id, 0, 0);
+    status = Host->Adapter.Miracast.DxgkDdiMiracastCreateContext(Host->Adapter.Miracast.Context, callbacks,
                                                                   &miniportContext, &targetId);
-    MhDdiEnd(Host, MH_DDI_CREATE_CONTEXT, ctx->Id, status, targetId);
-    RtlFillMemory(&callbacks, sizeof(callbacks), 0xA5);
+    MhDdiEnd(Host, MH_DDI_CREATE_CONTEXT, ctx->Id, status, targetId, entered);
+    /* The call is over: the table "on the stack" is gone. What is left answers as stale. */
+    callbacks->DxgkCbMiracastSendMessage = MhCbStaleSendMessage;
+    callbacks->DxgkCbReportChunkInfo = MhCbStaleReportChunkInfo;
     if (NT_SUCCESS(status)) {
         MH_STAT_INC(&Host->Stats, MiniportContexts);
     }
 
     if (NT_SUCCESS(status) && miniportContext == NULL) {
-        MH_STAT_INC(&Host->Stats, ContractViolations);
+        MhViolation(Host, MH_VIOLATION_NULL_CONTEXT, ctx->Id, 0, 0);
         MH_STAT_DEC(&Host->Stats, MiniportContexts);   /* nothing to destroy */
         status = STATUS_INVALID_PARAMETER;
     } else if (NT_SUCCESS(status) && targetId != Host->Adapter.MiracastChildUid) {
         /* [OBS] dxgkrnl compares the TargetId with the Miracast target it recorded. */
-        MH_STAT_INC(&Host->Stats, ContractViolations);
-        MhCallDestroyDdi(Host, ctx->Id, miniportContext);
+        MhViolation(Host, MH_VIOLATION_TARGET_NOT_CHILD, ctx->Id, targetId, Host->Adapter.MiracastChildUid);
+        MhCallDestroyDdi(Host, ctx, miniportContext);
         status = MH_STATUS_BAD_TARGET;
     } else if (NT_SUCCESS(status) && failAfter) {
-        MhCallDestroyDdi(Host, ctx->Id, miniportContext);
+        MhCallDestroyDdi(Host, ctx, miniportContext);
         status = fault.Status;
     } else if (NT_SUCCESS(status)) {
+        if (liveBefore >= (Host->Adapter.TargetsAllowed > 1 ? Host->Adapter.TargetsAllowed : 1)) {
+            /* One Miracast target, one session: the miniport should have said STATUS_RESOURCE_IN_USE. */
+            MhViolation(Host, MH_VIOLATION_SECOND_CONTEXT, ctx->Id, liveBefore, 0);
+        }
         KeAcquireSpinLock(&Host->Lock, &irql);
         ownerGone = Host->Events.OwnerClosed(Host->Events.Context, Owner);
         if (!ownerGone) {
@@ -214,7 +386,7 @@ NTSTATUS MhHostCreateContext(PMH_HOST Host, MH_OWNER Owner, MH_CONTEXT_INFO *Inf
         KeReleaseSpinLock(&Host->Lock, irql);
         if (ownerGone) {
             /* The handle closed while the DDI ran: nobody can use or destroy this context. */
-            MhCallDestroyDdi(Host, ctx->Id, miniportContext);
+            MhCallDestroyDdi(Host, ctx, miniportContext);
             status = STATUS_CANCELLED;
         }
     }
@@ -275,7 +447,8 @@ NTSTATUS MhDdiDestroyContextCore(PMH_HOST Host, MH_OWNER Caller, ULONG64 Context
     }
     KeWaitForSingleObject(&ctx->Drained, Executive, KernelMode, FALSE, NULL);
 
-    MhCallDestroyDdi(Host, ctx->Id, ctx->MiniportContext);
+    MhCallDestroyDdi(Host, ctx, ctx->MiniportContext);
+    MhCheckPoolAtLastDestroy(Host, ctx);
     MhDdiUnlock(Host, &lock);
 
     KeAcquireSpinLock(&Host->Lock, &irql);
@@ -299,7 +472,9 @@ NTSTATUS MhHostDestroyContext(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId)
 Routine Description:
     DxgkDdiMiracastIoControl on Caller's context, with dxgkrnl's handling: kernel copies of both
     buffers, level 2 or (HardwareAccess) level 3 synchronization, and BytesReturned checked against
-    the output size before anything is copied back.
+    the output size before anything is copied back (BYTES_RETURNED). The output copy is followed by
+    a guard as long as the input plus MH_GUARD_BYTES, so that a miniport that sizes what it writes
+    by its input is found (IOCONTROL_OVERRUN) without corrupting the pool.
 --*/
 _Use_decl_annotations_
 NTSTATUS MhHostIoControl(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, ULONG Flags,
@@ -307,8 +482,12 @@ NTSTATUS MhHostIoControl(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, ULON
                          PULONG BytesReturned)
 {
     BOOLEAN level3 = (Flags & MH_IO_CONTROL_HARDWARE_ACCESS) != 0;
-    PVOID kernelIn = NULL, kernelOut = NULL;
+    PVOID kernelIn = NULL;
+    PUCHAR kernelOut = NULL;
+    ULONG guardSize = InputSize + MH_GUARD_BYTES;
     PMH_HOST_CONTEXT ctx = NULL;
+    ULONG64 entered;
+    ULONG changed = 0;
     ULONG bytes = 0;
     MH_DDI_LOCK lock;
     NTSTATUS status;
@@ -322,28 +501,35 @@ NTSTATUS MhHostIoControl(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, ULON
         RtlCopyMemory(kernelIn, Input, InputSize);
     }
     if (OutputSize != 0) {
-        kernelOut = MhAlloc(Host, MhPoolDdiBuffer, OutputSize);
+        kernelOut = (PUCHAR)MhAlloc(Host, MhPoolDdiBuffer, (SIZE_T)OutputSize + guardSize);
         if (kernelOut == NULL) {
             MhFree(Host, MhPoolDdiBuffer, kernelIn);
             return STATUS_NO_MEMORY;
         }
+        RtlFillMemory(kernelOut + OutputSize, guardSize, MH_GUARD_PATTERN);
     }
 
     MhDdiLock(Host, level3, &lock);
     status = MhContextReference(Host, Caller, ContextId, &ctx);
     if (NT_SUCCESS(status)) {
-        MhDdiBegin(Host, MH_DDI_IO_CONTROL, ContextId, InputSize, Flags);
+        entered = MhDdiBegin(Host, MH_DDI_IO_CONTROL, ContextId, InputSize, Flags);
         status = Host->Adapter.Miracast.DxgkDdiMiracastIoControl(Host->Adapter.Miracast.Context,
                                                                   ctx->MiniportContext, InputSize, kernelIn,
                                                                   OutputSize, kernelOut, &bytes);
-        MhDdiEnd(Host, MH_DDI_IO_CONTROL, ContextId, status, bytes);
+        MhDdiEnd(Host, MH_DDI_IO_CONTROL, ContextId, status, bytes, entered);
         MhContextRelease(Host, ctx);
     }
     MhDdiUnlock(Host, &lock);
 
+    if (kernelOut != NULL) {
+        changed = MhGuardChanged(kernelOut + OutputSize, guardSize);
+        if (changed < guardSize) {
+            MhViolation(Host, MH_VIOLATION_IOCONTROL_OVERRUN, ContextId, OutputSize, changed);
+        }
+    }
     if (NT_SUCCESS(status)) {
         if (bytes > OutputSize) {
-            MH_STAT_INC(&Host->Stats, ContractViolations);
+            MhViolation(Host, MH_VIOLATION_BYTES_RETURNED, ContextId, bytes, OutputSize);
             status = MH_STATUS_BAD_BYTES_RETURNED;
         } else {
             if (bytes != 0) {

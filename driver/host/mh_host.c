@@ -179,13 +179,23 @@ NTSTATUS MhHostSendMessage(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, co
 
 NTSTATUS MhHostConfigureMiniport(PMH_HOST Host, const MH_MINIPORT_CONFIG *Config)
 {
+    NTSTATUS status;
+    KIRQL irql;
+
     if (Config->Reserved != 0 || Config->TargetCount == 0 || Config->TargetCount > MH_MAX_TARGETS) {
         return STATUS_INVALID_PARAMETER;
     }
     if (!Host->Adapter.HasTestHooks) {
         return MH_STATUS_NO_TEST_HOOKS;
     }
-    return Host->Adapter.Hooks.ConfigureTargets(Host->Adapter.Hooks.Context, Config->TargetCount);
+    status = Host->Adapter.Hooks.ConfigureTargets(Host->Adapter.Hooks.Context, Config->TargetCount);
+    if (NT_SUCCESS(status)) {
+        /* The harness asked for more sessions at once: they are not a SECOND_CONTEXT. */
+        KeAcquireSpinLock(&Host->Lock, &irql);
+        Host->Adapter.TargetsAllowed = Config->TargetCount;
+        KeReleaseSpinLock(&Host->Lock, irql);
+    }
+    return status;
 }
 
 NTSTATUS MhHostReadMiniportState(PMH_HOST Host, PVOID Buffer, ULONG Length, PULONG Written)

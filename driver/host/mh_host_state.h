@@ -113,6 +113,7 @@ typedef struct _MH_HOST_CONTEXT {
     ULONG MessageCount;
     LIST_ENTRY Held;                /* messages waiting for the session to start */
     KEVENT Drained;                 /* notification: Closing, no references, no messages */
+    DXGK_MIRACAST_DISPLAY_CALLBACKS CallbacksGiven; /* the table CreateContext was given; stale traps after it */
     MH_CHUNK_LIST Chunks;
 } MH_HOST_CONTEXT, *PMH_HOST_CONTEXT;
 
@@ -170,6 +171,10 @@ typedef struct _MH_ADAPTER {
     BOOLEAN HasTestHooks;
     MH_TEST_HOOKS_INTERFACE Hooks;
     DXGK_MIRACAST_CAPS CapsAtStart;
+    ULONG StartViolation;           /* MH_VIOLATION_* that failed the start (0: none) */
+    ULONG TargetsAllowed;           /* live contexts the one Miracast target may have: 1, or what the
+                                       harness configured through the test hooks (under Lock) */
+    LONG64 PoolLeakReported;        /* miniport blocks over its start level already reported (LEAK_AT_DESTROY) */
     /* Connection state from DxgkCbIndicateChildStatus (under Lock). */
     BOOLEAN Connected;
     LONG MonitorType;
@@ -335,6 +340,8 @@ VOID MhTrackerInitialize(PMH_HOST Host);
 VOID MhTrackerFlush(PMH_HOST Host, BOOLEAN AtRemoval);
 ULONG MhTrackerRead(PMH_HOST Host, ULONG64 StartSequence, MH_POOL_READ_OUT *Header, PUCHAR Buffer, ULONG Length);
 VOID MhTrackerMarkStart(PMH_HOST Host);
+/* Whether Address lies in a block the miniport freed that is still in quarantine. */
+BOOLEAN MhTrackerIsFreed(const VOID *Address);
 
 /* mh_pool.c: the system's pool, resolved at run time (ExAllocatePool2, or ExAllocatePoolWithTag
    before Windows 10 2004 and under Wine). Zeroed. */

@@ -186,7 +186,11 @@ VOID MhRunCallback(PMH_HOST Host, PMH_HOST_MESSAGE Msg)
     }
 
     produced = (Msg->IoStatus.Information < Msg->OutputSize) ? (ULONG)Msg->IoStatus.Information : Msg->OutputSize;
-    if (produced != 0 && Msg->MiniportOutput != NULL) {
+    if (Msg->OutputSize != 0 && Msg->MiniportOutput != NULL && MhTrackerIsFreed(Msg->MiniportOutput)) {
+        /* The miniport freed its buffer before its callback: copying the answer would write into
+           freed pool. Driver Verifier's special pool would stop the system here; the host says so. */
+        MhViolation(Host, MH_VIOLATION_FREED_BEFORE_CALLBACK, Msg->ContextId, Msg->OutputSize, 0);
+    } else if (produced != 0 && Msg->MiniportOutput != NULL) {
         RtlCopyMemory(Msg->MiniportOutput, Msg->Data, produced);
     }
     iosb = Msg->IoStatus;

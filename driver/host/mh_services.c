@@ -93,7 +93,7 @@ static NTSTATUS APIENTRY MhCbIndicateChildStatus(HANDLE DeviceHandle, PDXGK_CHIL
     InterlockedIncrement(&host->Adapter.ServiceCalls[MH_DXGKCB_INDEX_DxgkCbIndicateChildStatus]);
     MH_STAT_INC(&host->Stats, ChildStatusIndications);
     if ((PMH_HOST)DeviceHandle != host || ChildStatus == NULL) {
-        MH_STAT_INC(&host->Stats, ContractViolations);
+        MhViolation(host, MH_VIOLATION_SERVICE_HANDLE, 0, MH_DXGKCB_INDEX_DxgkCbIndicateChildStatus, 0);
         return MH_STATUS_BAD_CHILD_STATUS;
     }
     childUid = ChildStatus->ChildUid;
@@ -120,7 +120,7 @@ static NTSTATUS APIENTRY MhCbIndicateChildStatus(HANDLE DeviceHandle, PDXGK_CHIL
     KeReleaseSpinLock(&host->Lock, irql);
 
     if (!NT_SUCCESS(status)) {
-        MH_STAT_INC(&host->Stats, ContractViolations);
+        MhViolation(host, MH_VIOLATION_CHILD_STATUS, contextId, childUid, 0);
     }
     MhTrace(host, MH_TRACE_HPD, 0, status, contextId, 0, connected ? 1 : 0, childUid);
     return status;
@@ -136,7 +136,7 @@ static BOOLEAN APIENTRY MhCbQueueDpc(HANDLE DeviceHandle)
 
     InterlockedIncrement(&host->Adapter.ServiceCalls[MH_DXGKCB_INDEX_DxgkCbQueueDpc]);
     if ((PMH_HOST)DeviceHandle != host) {
-        MH_STAT_INC(&host->Stats, ContractViolations);
+        MhViolation(host, MH_VIOLATION_SERVICE_HANDLE, 0, MH_DXGKCB_INDEX_DxgkCbQueueDpc, 0);
         return FALSE;
     }
     if (host->Adapter.Init.DxgkDdiDpcRoutine == NULL || InterlockedExchange(&host->Adapter.DpcQueued, 1) != 0) {

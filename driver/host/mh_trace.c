@@ -58,6 +58,17 @@ VOID MhTrace(PMH_HOST Host, ULONG Kind, ULONG Detail, NTSTATUS Status,
     KeReleaseSpinLock(&ring->Lock, irql);
 }
 
+/*++
+Routine Description:
+    Records a contract violation the host saw: the count every idle check reads, and a trace event
+    naming its kind, so that each is the finding of its own rule.
+--*/
+VOID MhViolation(PMH_HOST Host, ULONG Kind, ULONG64 ContextId, ULONG64 Arg0, ULONG64 Arg1)
+{
+    MH_STAT_INC(&Host->Stats, ContractViolations);
+    MhTrace(Host, MH_TRACE_VIOLATION, Kind, STATUS_SUCCESS, ContextId, 0, Arg0, Arg1);
+}
+
 VOID MhTraceRead(PMH_TRACE_RING Ring, ULONG64 StartSequence, MH_TRACE_READ_OUT *Header,
                  MH_TRACE_EVENT *Out, ULONG Capacity)
 {

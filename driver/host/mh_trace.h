@@ -35,6 +35,10 @@ VOID MhTraceInitialize(PMH_TRACE_RING Ring);
 VOID MhTrace(struct _MH_HOST *Host, ULONG Kind, ULONG Detail, NTSTATUS Status,
              ULONG64 ContextId, ULONG64 MessageId, ULONG64 Arg0, ULONG64 Arg1);
 
+/* A contract violation of the miniport (MH_VIOLATION_*): counted in ContractViolations and traced,
+   so that a conformance check can tell which rule it broke. IRQL <= DISPATCH_LEVEL. */
+VOID MhViolation(struct _MH_HOST *Host, ULONG Kind, ULONG64 ContextId, ULONG64 Arg0, ULONG64 Arg1);
+
 /* Copies events with Sequence >= StartSequence into Out (room for Capacity events). */
 VOID MhTraceRead(PMH_TRACE_RING Ring, ULONG64 StartSequence, MH_TRACE_READ_OUT *Header,
                  MH_TRACE_EVENT *Out, ULONG Capacity);

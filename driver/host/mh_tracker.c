@@ -210,6 +210,32 @@ static VOID MhTrackRelease(PMH_HOST Host, PMH_TRACK_HEADER Header)
 
 /*++
 Routine Description:
+    Whether Address lies inside a block the miniport freed that is still in quarantine: the host
+    asks before it writes into a buffer the miniport gave it (a message's output at its callback).
+    A block that already left the quarantine is not seen (the quarantine holds MH_POOL_QUARANTINE).
+--*/
+BOOLEAN MhTrackerIsFreed(const VOID *Address)
+{
+    const UCHAR *at = (const UCHAR *)Address;
+    BOOLEAN freed = FALSE;
+    PLIST_ENTRY entry;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&MhTracker.Lock, &irql);
+    for (entry = MhTracker.Quarantine.Flink; entry != &MhTracker.Quarantine; entry = entry->Flink) {
+        PMH_TRACK_HEADER candidate = CONTAINING_RECORD(entry, MH_TRACK_HEADER, Link);
+        const UCHAR *start = (const UCHAR *)MhTrackBlock(candidate);
+        if (at >= start && at < start + candidate->Size) {
+            freed = TRUE;
+            break;
+        }
+    }
+    KeReleaseSpinLock(&MhTracker.Lock, irql);
+    return freed;
+}
+
+/*++
+Routine Description:
     A tracked free. A known block is uncounted, filled with the pattern and quarantined (the
     oldest quarantined block then leaves and is checked). Anything else is a finding and is not
     passed on to the system.

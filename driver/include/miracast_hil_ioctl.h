@@ -513,7 +513,47 @@ MH_STATIC_ASSERT(mh_fault, sizeof(MH_FAULT) == 24);
     X(INTERRUPT, 13)  /* DxgkCbNotifyInterrupt (chunk); Status: written back; Arg0: chunk type; Arg1: ChunkId.Value; Detail: private size */ \
     X(DPC, 14)        /* DxgkCbNotifyDpc; Arg0: chunks made readable; Detail: MH_DPC_* */ \
     X(CHUNK_READ, 15) /* a chunk read completed; Status: GetNextChunkData's status; Arg0: packets; Arg1: bytes */ \
-    X(POOL, 16)       /* a pool finding; Detail: MH_POOL_FINDING_*; Arg0: tag; Arg1: offset of the first changed byte */
+    X(POOL, 16)       /* a pool finding; Detail: MH_POOL_FINDING_*; Arg0: tag; Arg1: offset of the first changed byte */ \
+    X(VIOLATION, 17)  /* a contract violation the host saw; Detail: MH_VIOLATION_*; Arg0/Arg1: as MH_VIOLATION_KINDS says */
+
+/*
+ * The contract violations the host detects, as dxgkrnl or Driver Verifier would see them (never by
+ * asking the miniport). Each is counted in MH_STATS.ContractViolations and traced (VIOLATION, Detail
+ * the kind); a failed adapter start records its kind under the service key (AdapterStartViolation),
+ * since the trace goes with the image. X(name, value, description)
+ */
+#define MH_VIOLATION_KINDS(X) \
+    X(CAPS_RESERVED,      1, "QueryCaps set Flags.Reserved bits (Arg0: Flags)") \
+    X(CAPS_NO_HDCP,       2, "QueryCaps reported no HDCP support (Arg0: Flags)") \
+    X(CAPS_OVERRUN,       3, "QueryCaps wrote past MiracastCapsSize (Arg0: MiracastCapsSize; Arg1: offset of the first guard byte it changed)") \
+    X(NULL_CONTEXT,       4, "CreateContext succeeded without returning a context") \
+    X(TARGET_NOT_CHILD,   5, "CreateContext returned a TargetId that is not the Miracast child (Arg0: TargetId; Arg1: the child's uid)") \
+    X(SECOND_CONTEXT,     6, "CreateContext accepted a context while the one Miracast target had a live one (Arg0: live contexts before it)") \
+    X(STALE_CALLBACKS,    7, "a callback reached through the callbacks table after CreateContext returned (Arg0: 1 SendMessage, 2 ReportChunkInfo)") \
+    X(NO_DEPARTURE,       8, "DestroyContext returned with the monitor still connected: no departure indication (Arg0: the child's uid)") \
+    X(BYTES_RETURNED,     9, "IoControl reported BytesReturned over OutputBufferSize (Arg0: BytesReturned; Arg1: OutputBufferSize)") \
+    X(IOCONTROL_OVERRUN, 10, "IoControl wrote past OutputBufferSize (Arg0: OutputBufferSize; Arg1: offset of the first guard byte it changed)") \
+    X(FREED_BEFORE_CALLBACK, 11, "a message's output buffer was freed before its callback: the answer was not copied (Arg0: OutputBufferSize)") \
+    X(LEAK_AT_DESTROY,   12, "the miniport held more pool blocks than at adapter start once its last context was destroyed (Arg0: blocks over)") \
+    X(DDI_OVERRUN,       13, "a DDI ran longer than MH_DDI_BOUND_MS (Arg0: milliseconds; Arg1: MH_DDI_*)") \
+    X(CHILD_STATUS,      14, "DxgkCbIndicateChildStatus malformed, for another child, or a connect with no session (Arg0: ChildUid)") \
+    X(SERVICE_HANDLE,    15, "a DXGKRNL_INTERFACE service called with a handle that is not the adapter's, or no data") \
+    X(TEST_HOOKS,        16, "the test-hooks interface came back malformed") \
+    X(TWO_MIRACAST,      17, "the adapter start: more than one child of type D3DKMDT_VOT_MIRACAST (Arg0: how many)") \
+    X(NO_MIRACAST,       18, "the adapter start: no child of type D3DKMDT_VOT_MIRACAST") \
+    X(HPD_NOT_INTERRUPTIBLE, 19, "the adapter start: the Miracast child's HPD awareness is not HpdAwarenessInterruptible (Arg0: it)") \
+    X(CONNECTED_AT_START, 20, "the adapter start: the Miracast child reported connected before any session")
+
+#define MH_VIOLATION_DECLARE(name, value, description) MH_VIOLATION_##name = value,
+typedef enum _MH_VIOLATION_KIND {
+    MH_VIOLATION_NONE = 0,
+    MH_VIOLATION_KINDS(MH_VIOLATION_DECLARE)
+    MH_VIOLATION_KIND_LIMIT
+} MH_VIOLATION_KIND;
+
+#define MH_DDI_BOUND_MS     3000u   /* a DDI call longer than this is a DDI_OVERRUN (the host's watchdog) */
+#define MH_GUARD_BYTES      16u     /* guard bytes after the caps and IoControl output buffers */
+#define MH_GUARD_PATTERN    0xC5u
 
 #define MH_TRACE_DECLARE_KIND(name, value) MH_TRACE_##name = value,
 typedef enum _MH_TRACE_KIND {

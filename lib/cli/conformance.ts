@@ -11,10 +11,11 @@ import { runConformance, RunSetupError } from '../conformance/runner';
 import { ruleSets } from '../conformance/catalog';
 import { renderRuleTable } from '../conformance/doc';
 import { KmdSubject } from '../conformance/kmd/subject';
+import { UmdSubject, umdRuleSet } from '../conformance/umd/subject';
 import { formatSummary } from '../conformance/report/text';
 import { formatJUnit } from '../conformance/report/junit';
 import { formatHtml } from '../conformance/report/html';
-import type { RunResult } from '../conformance/types';
+import type { RuleSet, RunResult, Subject } from '../conformance/types';
 import { CouldNotRunError, integerOption, parseCommandArgs, UsageError, type CliCommand, type CliIo } from './command';
 import { createProgress } from './progress';
 
@@ -39,7 +40,8 @@ options:
                            findings that causes are attributed to the configuration, not to the miniport
   --device PATH            the harness's control device (default \\\\.\\MiracastHil)
   --lane wine|windows      the lane, for lane-specific rules (default: detected)
-  --umd DLL                judge a user-mode Miracast driver DLL instead (not wired to the UMD host yet)
+  --umd DLL                judge a user-mode Miracast driver DLL instead: the UMD host runs one session with it
+                           and its rules (lib/umd/rules.ts) are judged through the same runner and reports
   --json                   print the result as JSON on stdout (the summary goes to stderr)
   --junit FILE             write JUnit XML: one test case per rule
   --report FILE.html       write a self-contained HTML report with the DDI timeline
@@ -109,7 +111,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (o.list) {
-    for (const set of ruleSets) {
+    for (const set of o.umd !== undefined ? [umdRuleSet as unknown as RuleSet<never>] : ruleSets) {
       for (const rule of set.rules) io.stdout.write(`${rule.id}\t${rule.needs.length ? `needs ${rule.needs.join(', ')}` : '-'}\t${rule.text}\n`);
     }
     return 0;
@@ -117,10 +119,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (o.doc) {
     io.stdout.write(`${ruleSets.map((set) => renderRuleTable(set)).join('\n\n')}\n`);
     return 0;
-  }
-  if (o.umd !== undefined) {
-    throw new CouldNotRunError(`--umd ${o.umd}: the conformance runner does not drive the UMD host yet; meanwhile ` +
-      'openUmdHost() runs a UMD DLL and host.findings() names the rule (lib/umd/rules.ts) of each breach');
   }
   const lane = detectLane(o.lane, io.env);
   let seed: number;
@@ -148,7 +146,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
   }
 
-  const subject = new KmdSubject({ devicePath: o.device, lane, faults, fuzzCases });
+  if (o.umd !== undefined && faults.length > 0) throw new UsageError('--fault applies to the kernel miniport\'s run, not to --umd');
+  if (o.umd !== undefined && !fs.existsSync(o.umd)) throw new CouldNotRunError(`--umd ${o.umd}: no such file`);
+  // A UMD DLL runs through the same runner and reporters; its rules are the UMD host's.
+  const subject: Subject<never> = (o.umd !== undefined
+    ? new UmdSubject({ dll: path.resolve(o.umd), devicePath: o.device })
+    : new KmdSubject({ devicePath: o.device, lane, faults, fuzzCases })) as unknown as Subject<never>;
   const progress = createProgress(io, o.json === true);
   let failedSoFar = 0;
   let result: RunResult;

@@ -7,6 +7,7 @@ export { kmdRules, kmdRuleSet } from './rules';
 export { ruleSets } from './catalog';
 export { renderRuleTable, updateRuleTables } from './doc';
 export { KmdSubject, type KmdSubjectOptions } from './kmd/subject';
+export { UmdSubject, umdRuleSet, type UmdSubjectOptions, type UmdCheck } from './umd/subject';
 export type { KmdCheck } from './kmd/check-context';
 export { ddiSpans, findOverlaps, ddiStatusProblem, type DdiSpan, type Overlap } from './kmd/trace-analysis';
 export { generateCase, describeCase, type FuzzCase } from './kmd/checks/fuzz';

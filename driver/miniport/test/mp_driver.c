@@ -56,6 +56,9 @@ static NTSTATUS APIENTRY MpDdiAddDevice(CONST PDEVICE_OBJECT PhysicalDeviceObjec
     a->TargetCount = 1;         /* one Miracast session per adapter, as on hardware */
     a->Caps.MaxChunkPrivateDriverDataSize = MP_CAPS_MAX_CHUNK_PRIVATE_DATA;
     a->Caps.Flags.Value = MP_CAPS_FLAGS;
+#if defined(MP_BREAK_NO_HDCP)
+    a->Caps.Flags.HdcpSupport = 0;
+#endif
     g_MpAdapter = a;
     *MiniportDeviceContext = a;
     return STATUS_SUCCESS;

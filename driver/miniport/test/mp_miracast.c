@@ -91,7 +91,17 @@ NTSTATUS MpDdiMiracastQueryCaps(PVOID DriverContext, ULONG MiracastCapsSize, DXG
         status = STATUS_INVALID_PARAMETER;  /* the doc: check the size before filling */
         goto End;
     }
+#if defined(MP_BREAK_CAPS_OVERRUN)
+    {
+        /* A newer caps layout with a vendor field, written whole: 4 bytes past MiracastCapsSize. */
+        struct { DXGK_MIRACAST_CAPS Caps; ULONG VendorFlags; } extended;
+        extended.Caps = a->Caps;
+        extended.VendorFlags = 0x1;
+        RtlCopyMemory(MiracastCaps, &extended, sizeof(extended));
+    }
+#else
     *MiracastCaps = a->Caps;                /* HdcpSupport = 1, Reserved = 0 */
+#endif
 End:
     MpLeave(a, FALSE, TRUE);
     return status;
@@ -163,7 +173,11 @@ NTSTATUS MpDdiMiracastCreateContext(PVOID DriverContext, DXGK_MIRACAST_DISPLAY_C
     MpEnter(a, TRUE, FALSE);
 
     KeAcquireSpinLock(&a->Lock, &irql);
+#if defined(MP_BREAK_SECOND_CONTEXT)
+    if (TRUE) {                             /* forgets that its one target may be taken */
+#else
     if (a->SessionsLive < a->TargetCount) {
+#endif
         a->SessionsLive++;
         taken = TRUE;
     }
@@ -187,6 +201,9 @@ NTSTATUS MpDdiMiracastCreateContext(PVOID DriverContext, DXGK_MIRACAST_DISPLAY_C
     c->Signature = MP_CONTEXT_SIGNATURE;
     c->Adapter = a;
     c->Callbacks = *MiracastCallbacks;
+#if defined(MP_BREAK_KEEPS_CALLBACKS)
+    c->KeptCallbacks = MiracastCallbacks;   /* the caller's table, used after the call returned */
+#endif
     c->TargetId = MP_FIRST_TARGET_ID;
 #if defined(MP_BREAK_WRONG_TARGET)
     c->TargetId = MP_FIRST_TARGET_ID + 1;
@@ -218,7 +235,9 @@ VOID MpDdiMiracastDestroyContext(PVOID DriverContext, PVOID MiracastContext)
         return;
     }
     MpEnter(a, TRUE, FALSE);
+#if !defined(MP_BREAK_NO_DEPARTURE)
     MpIndicateMonitor(a, c, FALSE);
+#endif
     KeAcquireSpinLock(&a->Lock, &irql);
     a->SessionsLive--;
     KeReleaseSpinLock(&a->Lock, irql);
@@ -249,7 +268,9 @@ static VOID MpReleaseBlock(PMP_SEND_BLOCK Block)
         PMP_ADAPTER a = Block->Adapter;
         MP_DEC(a, BlocksOutstanding);
         Block->Magic = MP_BLOCK_DEAD;
+#if !defined(MP_BREAK_LEAK_PER_MESSAGE)
         MpFree(Block, MP_TAG_BLOCK);
+#endif
     }
 }
 
@@ -321,11 +342,24 @@ NTSTATUS MpSendMessage(PMP_CONTEXT C, const VOID *Input, ULONG InputSize, ULONG 
     }
     MP_INC(a, BlocksOutstanding);
 
-    status = C->Callbacks.DxgkCbMiracastSendMessage(C->Callbacks.MiracastHandle,
+    status = MP_CALLBACKS(C).DxgkCbMiracastSendMessage(MP_CALLBACKS(C).MiracastHandle,
                                                     InputSize, InputSize ? block->Buffers : NULL,
                                                     OutputSize, OutputSize ? block->Buffers + InputSize : NULL,
                                                     MpSendMessageCallback, block);
     /* From here the callback may already have run: only our own reference keeps the block. */
+#if defined(MP_BREAK_DOUBLE_FREE_RACE)
+    {
+        /* "The callback came first, so it left the block to us": it did not, it dropped its own
+           reference, and the block is freed twice when the callback runs before this returns. */
+        LONG callbackFirst = InterlockedCompareExchange(&block->CallbackRan, 0, 0);
+        if (NT_SUCCESS(status) && callbackFirst) {
+            MpReleaseBlock(block);
+            MpFree(block, MP_TAG_BLOCK);
+            MP_INC(a, MessagesSent);
+            return STATUS_PENDING;
+        }
+    }
+#endif
     InterlockedExchange(&block->SendReturned, 1);
     if (!NT_SUCCESS(status)) {
         /* Not delivered: the OS makes no callback, so both references are ours to drop. */
@@ -336,6 +370,11 @@ NTSTATUS MpSendMessage(PMP_CONTEXT C, const VOID *Input, ULONG InputSize, ULONG 
     }
     MP_INC(a, MessagesSent);
     MpReleaseBlock(block);
+#if defined(MP_BREAK_FREES_BEFORE_CALLBACK)
+    if (Completion == NULL) {
+        MpReleaseBlock(block);              /* fire and forget: the callback's reference, dropped early */
+    }
+#endif
     return STATUS_PENDING;
 }
 
@@ -386,6 +425,21 @@ NTSTATUS MpDdiMiracastIoControl(PVOID DriverContext, PVOID MiracastContext, ULON
 
     switch (cmd->Command) {
     case MP_CMD_ECHO:
+#if defined(MP_BREAK_TRUSTS_INPUT_SIZE)
+        /* Checks there is an output buffer, then writes as much as the input holds. */
+        if (OutputBufferSize == 0) {
+            status = STATUS_BUFFER_TOO_SMALL;
+            break;
+        }
+        RtlCopyMemory(out, cmd + 1, dataSize);
+        *BytesReturned = (dataSize < OutputBufferSize) ? dataSize : OutputBufferSize;
+        break;
+#elif defined(MP_BREAK_BYTES_RETURNED)
+        /* Truncates the echo to the output, but reports the whole input's size. */
+        RtlCopyMemory(out, cmd + 1, (dataSize < OutputBufferSize) ? dataSize : OutputBufferSize);
+        *BytesReturned = dataSize;
+        break;
+#else
         if (OutputBufferSize < dataSize) {
             status = STATUS_BUFFER_TOO_SMALL;
             break;
@@ -393,6 +447,7 @@ NTSTATUS MpDdiMiracastIoControl(PVOID DriverContext, PVOID MiracastContext, ULON
         RtlCopyMemory(out, cmd + 1, dataSize);
         *BytesReturned = dataSize;
         break;
+#endif
 
     case MP_CMD_SEND_MESSAGES: {
         MP_SEND_RESULT result;
@@ -466,7 +521,7 @@ NTSTATUS MpDdiMiracastIoControl(PVOID DriverContext, PVOID MiracastContext, ULON
         info.ChunkId.FrameNumber = cmd->Arg2;
         info.ChunkId.PartNumber = 0;
         /* The DDI says private data must be NULL and size 0; a nonzero Arg1 breaks that on purpose. */
-        chunkStatus = c->Callbacks.DxgkCbReportChunkInfo(c->Callbacks.MiracastHandle, &info,
+        chunkStatus = MP_CALLBACKS(c).DxgkCbReportChunkInfo(MP_CALLBACKS(c).MiracastHandle, &info,
                                                          cmd->Arg1 ? privateData : NULL, cmd->Arg1);
         MP_INC(a, ChunkReports);
         RtlCopyMemory(out, &chunkStatus, sizeof(chunkStatus));

@@ -70,12 +70,22 @@ typedef struct _MP_CONTEXT {
     ULONG Signature;
     PMP_ADAPTER Adapter;
     DXGK_MIRACAST_DISPLAY_CALLBACKS Callbacks;  /* our copy: the caller's table lives on its stack */
+#if defined(MP_BREAK_KEEPS_CALLBACKS)
+    DXGK_MIRACAST_DISPLAY_CALLBACKS *KeptCallbacks;   /* the caller's table itself */
+#endif
     ULONG TargetId;
     BOOLEAN MonitorConnected;
     ULONG64 NextFrame;              /* the encoder's next frame number */
 } MP_CONTEXT, *PMP_CONTEXT;
 
 extern PMP_ADAPTER g_MpAdapter;
+
+/* The callbacks table a context sends through: its copy (MP_BREAK_KEEPS_CALLBACKS: the caller's). */
+#if defined(MP_BREAK_KEEPS_CALLBACKS)
+#define MP_CALLBACKS(C) (*(C)->KeptCallbacks)
+#else
+#define MP_CALLBACKS(C) ((C)->Callbacks)
+#endif
 
 #define MP_STATE_PTR(A, Field) ((volatile LONG64 *)&(A)->State.Field)
 #define MP_INC(A, Field) InterlockedIncrement64(MP_STATE_PTR(A, Field))

@@ -5,7 +5,12 @@ import type { MiracastDevice } from '../../device';
 import type { NativeConstants } from '../../binding';
 import type { TraceEvent } from '../../trace';
 import type { DriverStats } from '../../types';
+import type { AdapterInfo } from '../../hosted';
 import type { CheckBase } from '../types';
+import type { StartRecord } from './start-record';
+
+/** The adapter as the run found it: started (the host's record of it), or not (the service key's record). */
+export type AdapterStart = { started: true; adapter: AdapterInfo } | { started: false; record: StartRecord };
 
 export interface KmdCheck extends CheckBase {
   /** This check's own handle; closed (its contexts destroyed) when the check ends. */
@@ -17,6 +22,10 @@ export interface KmdCheck extends CheckBase {
   readonly fuzzCases: number;
   /** Contract violations the host counted since the run began, and in which checks' windows. */
   violationsSoFar(): Promise<{ total: number; byRule: ReadonlyMap<string, number> }>;
+  /** The trace events of the whole run so far (the timeline's; older ones may have been dropped). */
+  runEvents(): Promise<TraceEvent[]>;
+  /** Whether the adapter started, and the record that says so. */
+  adapterStart(): Promise<AdapterStart>;
   /** Another handle (another "process" as far as the host's ownership goes); closed when the check ends. */
   openHandle(): Promise<MiracastDevice>;
   /** Trace events recorded since the check began (or since `since`). */

@@ -5,16 +5,19 @@
 // Miracast target), and ends with the driver idle again - or with a finding saying what was left.
 // The trace is read window by window, so the run's timeline loses nothing the ring kept.
 import { openDevice, type MiracastDevice } from '../../device';
+import { contract } from '../../contract';
+import { DeviceOpenError } from '../../open-error';
 import { isIdle, type DriverStats } from '../../types';
 import type { FaultSpec } from '../../faults';
 import type { TraceEvent } from '../../trace';
-import type {
-  CheckBase, CheckWindowReport, Judged, Rule, Subject, SubjectDescription, Timeline,
+import {
+  NotApplicableError, type CheckBase, type CheckWindowReport, type Judged, type Rule, type Subject, type SubjectDescription, type Timeline,
 } from '../types';
 import { kmdRuleSet } from '../rules';
 import type { KmdCheck } from './check-context';
 import { NoAnswerError, pollUntil, settleWithin } from './check-context';
-import { probeNeeds } from './needs';
+import { needsWithoutAdapter, probeNeeds } from './needs';
+import { describeStartFailure, readStartRecord, type StartRecord } from './start-record';
 import { buildTimeline, type TraceWindow } from './timeline';
 
 export interface KmdSubjectOptions {
@@ -42,6 +45,8 @@ export class KmdSubject implements Subject<KmdCheck> {
   readonly #answerMs: number;
   readonly #idleMs: number;
   #control: MiracastDevice | undefined;
+  /** Set when the control device is missing because the adapter start failed: only the start rules run. */
+  #startFailure: StartRecord | undefined;
   #hooks = false;
   #alive = true;
   #traceNext = 0;
@@ -67,7 +72,21 @@ export class KmdSubject implements Subject<KmdCheck> {
   }
 
   async open(): Promise<SubjectDescription> {
-    this.#control = await openDevice(this.#options.devicePath === undefined ? undefined : { path: this.#options.devicePath });
+    try {
+      this.#control = await openDevice(this.#options.devicePath === undefined ? undefined : { path: this.#options.devicePath });
+    } catch (error) {
+      // No control device: if the host recorded a failed adapter start, that is what is judged.
+      const record = error instanceof DeviceOpenError && this.#options.devicePath === undefined
+        ? await readStartRecord(contract) : undefined;
+      if (!record?.failedStep) throw error;
+      this.#startFailure = record;
+      const why = `the adapter did not start: ${describeStartFailure(record)}`;
+      return {
+        name: `the miniport registered by ${contract.serviceName} (its adapter did not start)`,
+        needs: needsWithoutAdapter(this.#options.lane, why),
+        facts: { service: contract.serviceName, 'adapter start': describeStartFailure(record) },
+      };
+    }
     const device = this.#control;
     const info = await device.info();
     await this.#reset();
@@ -108,6 +127,7 @@ export class KmdSubject implements Subject<KmdCheck> {
   }
 
   async begin(rule: Rule<KmdCheck>, base: CheckBase): Promise<KmdCheck> {
+    if (this.#startFailure) return this.#beginWithoutAdapter(rule, base, this.#startFailure);
     const control = this.#device;
     await settleWithin(this.#reset(), this.#answerMs, 'resetting the driver before the check');
     const handles: MiracastDevice[] = [];
@@ -125,6 +145,11 @@ export class KmdSubject implements Subject<KmdCheck> {
       hooks: this.#hooks,
       fuzzCases: this.fuzzCases,
       violationsSoFar: async () => ({ total: await this.violationsSinceOpen(), byRule: this.violationsByRule }),
+      runEvents: async () => {
+        await this.#collectTrace();
+        return [...this.#events];
+      },
+      adapterStart: async () => ({ started: true, adapter: await control.adapter() }),
       openHandle: async () => {
         const handle = await openDevice({ path: control.path });
         handles.push(handle);
@@ -138,8 +163,34 @@ export class KmdSubject implements Subject<KmdCheck> {
     };
   }
 
+  /** A check of an adapter that did not start: only the start rules have something to read. */
+  #beginWithoutAdapter(rule: Rule<KmdCheck>, base: CheckBase, record: StartRecord): KmdCheck {
+    const why = `the adapter did not start (${describeStartFailure(record)})`;
+    if (rule.area !== 'Adapter start') throw new NotApplicableError(`${why}: the ${rule.area} rules need a started adapter`);
+    const unavailable = (): never => {
+      throw new NotApplicableError(why);
+    };
+    return {
+      ...base,
+      get device(): never { return unavailable(); },
+      get constants() { return contract; },
+      hooks: false,
+      fuzzCases: 0,
+      violationsSoFar: unavailable,
+      runEvents: unavailable,
+      adapterStart: async () => ({ started: false, record }),
+      openHandle: unavailable,
+      trace: unavailable,
+      traceMark: unavailable,
+      stats: unavailable,
+      waitFor: unavailable,
+      within: unavailable,
+    };
+  }
+
   async end(rule: Rule<KmdCheck>, _context: KmdCheck): Promise<CheckWindowReport> {
     const report: CheckWindowReport = { configuration: [], findings: [], evidence: [], alive: true };
+    if (this.#startFailure) return report;
     const handles = this.#handles.get(rule.id) ?? [];
     this.#handles.delete(rule.id);
     const start = this.#windowStart.get(rule.id);

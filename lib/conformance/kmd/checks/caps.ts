@@ -3,6 +3,7 @@ import { ntStatusName } from '../../../ntstatus';
 import type { MiracastCaps } from '../../../types';
 import { outcome, statusOf, type KmdCheck } from '../check-context';
 import { severity } from '../trace-analysis';
+import { reportViolations } from '../violations';
 
 /** DXGK_MIRACAST_CAPS is 8 bytes on every architecture. */
 const capsSize = 8;
@@ -40,9 +41,8 @@ export async function checkCapsSize(c: KmdCheck): Promise<void> {
   }
 }
 
-/** HDCP support is set; Flags.Reserved is 0; the host counted no breach. */
+/** HDCP support is set; Flags.Reserved is 0; the host traced no CAPS_RESERVED or CAPS_NO_HDCP. */
 export async function checkCapsFlags(c: KmdCheck): Promise<void> {
-  const before = (await c.stats()).contractViolations;
   const caps = await c.device.queryCaps();
   c.evidence(`caps: MaxChunkPrivateDriverDataSize ${caps.maxChunkPrivateDriverDataSize}, Flags 0x${caps.flags.toString(16)}`);
   if (!caps.hdcpSupport) {
@@ -51,8 +51,23 @@ export async function checkCapsFlags(c: KmdCheck): Promise<void> {
   if ((caps.flags & ~1) !== 0) {
     c.finding(`QueryCaps set Flags.Reserved bits (0x${((caps.flags & ~1) >>> 0).toString(16)}): they must be 0`, [`Flags 0x${caps.flags.toString(16)}`]);
   }
-  const added = (await c.stats()).contractViolations - before;
-  if (added !== 0) c.finding(`the host counted ${added} contract violation(s) in QueryCaps`);
+  const seen = await reportViolations(c, ['CAPS_RESERVED', 'CAPS_NO_HDCP'], (e) => `the host saw ${e.violation} in QueryCaps (Flags 0x${e.arg0.toString(16)})`);
+  if (seen > 0) c.evidence('(the host\'s own detection agrees with the flags read back)');
+}
+
+/**
+ * QueryCaps writes nothing past MiracastCapsSize: the host puts guard bytes after the size it
+ * passes (CAPS_OVERRUN when one changed). Sizes: exactly the struct, a little and a lot more.
+ */
+export async function checkCapsNoOverrun(c: KmdCheck): Promise<void> {
+  const sizes = [capsSize, capsSize + 1, capsSize + 8, 64];
+  for (const size of sizes) {
+    const result = await outcome(c.device.queryCaps({ capsSize: size }));
+    if (!result.ok && statusOf(result.error) === undefined) throw result.error;
+  }
+  c.evidence(`QueryCaps called with MiracastCapsSize ${sizes.join(', ')}, each followed by 16 guard bytes`);
+  await reportViolations(c, ['CAPS_OVERRUN'],
+    (e) => `QueryCaps wrote past MiracastCapsSize ${e.arg0}: guard byte ${e.arg1} after it changed`);
 }
 
 /** The caps do not change: across calls, and while a context is live. */

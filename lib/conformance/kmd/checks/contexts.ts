@@ -3,6 +3,7 @@
 import { NtStatus, ntStatusName } from '../../../ntstatus';
 import type { TraceEvent } from '../../../trace';
 import { outcome, statusOf, type KmdCheck } from '../check-context';
+import { describeViolation, violationsOf } from '../violations';
 
 const hpdOf = (events: TraceEvent[]) => events.filter((e): e is Extract<TraceEvent, { kind: 'hpd' }> => e.kind === 'hpd');
 
@@ -50,6 +51,7 @@ export async function checkOneTarget(c: KmdCheck): Promise<void> {
   } finally {
     await first.destroy();
   }
+  for (const e of violationsOf(await c.trace(), ['SECOND_CONTEXT'])) c.evidence(`the host saw it too: ${describeViolation(c, e)}`);
   const again = await outcome(other.createContext());
   if (!again.ok) {
     const status = statusOf(again.error);
@@ -105,6 +107,7 @@ export async function checkDepartureOnDestroy(c: KmdCheck): Promise<void> {
   } else {
     c.evidence(`departure indicated inside DestroyContext (trace ${departures[0].sequence}, child ${departures[0].childUid})`);
   }
+  for (const e of violationsOf(events, ['NO_DEPARTURE'])) c.evidence(`the host saw it too: ${describeViolation(c, e)}`);
   const after = await c.waitFor(() => c.stats(), (s) => s.miniportContexts === before.miniportContexts, 'the miniport context to be freed', 3000)
     .catch(() => undefined);
   if (after === undefined) {

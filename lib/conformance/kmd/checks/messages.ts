@@ -5,6 +5,7 @@
 import { NtStatus, ntStatusName } from '../../../ntstatus';
 import type { MiracastContext } from '../../../context';
 import type { MiniportState, SendMessageResult } from '../../../types';
+import { describeViolation, violationsOf } from '../violations';
 import { outcome, statusOf, type KmdCheck } from '../check-context';
 
 const sendTimeoutMs = 10_000;
@@ -63,6 +64,8 @@ export async function checkCallbacksCopied(c: KmdCheck): Promise<void> {
       await context.destroy();
     }
   }
+  const stale = violationsOf(await c.trace(), ['STALE_CALLBACKS']);
+  for (const e of stale) c.evidence(`the host's trap for the scribbled table: ${describeViolation(c, e)}`);
 }
 
 /** DxgkCbMiracastSendMessage returns STATUS_PENDING when it takes the message; its callback follows. */
