@@ -48,6 +48,7 @@ struct BatchSegment {
   std::vector<uint8_t> bytes;
   uint32_t records = 0;
   std::vector<Request*> sends;    // the segment's sends, in order
+  uint32_t heldBytes = 0;         // counted in the engine's HeldBytes while queued: its records and `sends`
 };
 
 struct BatchChannel {

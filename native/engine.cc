@@ -85,6 +85,7 @@ Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSucce
   request->io.overlapped.Internal = static_cast<ULONG_PTR>(kStatusPending);
   RefRequest(env, request);
   request->device->OnIssued(request);
+  heldBytes_ += request->heldBytes;
   ++inFlight_;  // before the call: the completion may be dequeued before it returns
   uint8_t* buffer = request->buffer.get();
   NTSTATUS status = NtDeviceIoControlFile(handle, nullptr, nullptr, &request->io.overlapped,
@@ -114,6 +115,7 @@ Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchCh
   request->batched = true;
   RefRequest(env, request);
   request->device->OnIssued(request);
+  heldBytes_ += request->heldBytes;   // before the append: from there on other threads may add
   ++inFlight_;  // before the append: the submitter may hand it back before Append returns
   batch_->AppendSend(channel, request, encoded);
   return promise;
@@ -249,6 +251,11 @@ void Engine::Settle(Napi::Env env, Request* request) {
   }
   UnrefRequest(env, request);
   request->device->OnSettled(env, request);
+  Delete(request);
+}
+
+void Engine::Delete(Request* request) {
+  heldBytes_ -= request->heldBytes;
   delete request;
 }
 
@@ -259,7 +266,7 @@ void Engine::Discard(Request* request) {
     --refs_;
   }
   request->device->OnDiscarded(request);
-  delete request;
+  Delete(request);
 }
 
 void Engine::TsfnFinalize(Napi::Env, void*, Engine* engine) {
