@@ -6,6 +6,7 @@
 // Valid in both lanes.
 import { describe, expect, it } from 'vitest';
 import { engineState, openDevice, type MiracastDevice } from '../dist/index.js';
+import { native, type NativeDevice } from '../dist/binding.js';
 import { holdingAgent, settled, useDevice, waitFor, within } from './helpers';
 
 let device: MiracastDevice;
@@ -109,6 +110,36 @@ describe('the send paths', () => {
       await waitFor(async () => engineState().heldBytes, (bytes) => bytes === idle, 10_000, 'the held bytes back to idle after cancels');
     } finally {
       await owner.close();
+    }
+  });
+
+  it('the addon\'s Device dropped with sends of both kinds in flight stays alive until they settle', async () => {
+    // Below the library (whose pending promises hold their device anyway): the native object alone.
+    const addon = native();
+    const ops = addon.constants.ops;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'the suite runs with --expose-gc').toBeTypeOf('function');
+    const agent = await holdingAgent();
+    let raw: NativeDevice | undefined = new addon.Device(addon.constants.devicePath);
+    const weak = new WeakRef(raw);
+    try {
+      const before = await device.stats();
+      const { contextId } = await raw.submit(ops.createContext, 1, true) as { contextId: number };
+      // The first alone (classic), the two behind it batched.
+      const sends = [2, 3, 4].map((id) => raw!.submit(ops.sendMessage, id, true, contextId, Buffer.from([id]), 1) as Promise<{ output: Buffer }>);
+      await waitFor(() => device.stats(), (s) => s.messagesDelivered - before.messagesDelivered === 3, 10_000, 'three messages in the agent\'s hands');
+      raw = undefined;
+      for (let i = 0; i < 3; i++) {
+        gc!();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(weak.deref(), 'the device with sends in flight survived the collections').toBeDefined();
+      agent.release();
+      const results = await within(Promise.all(sends), 10_000, 'the sends to settle');
+      results.forEach((result, i) => expect(result.output, `send ${i}`).toEqual(Buffer.from([i + 2])));
+    } finally {
+      await agent.close();
+      await weak.deref()?.close();
     }
   });
 });
