@@ -143,7 +143,7 @@ void Engine::Deliver(std::vector<Request*>& requests) {
 
 void Engine::Run() {
   OVERLAPPED_ENTRY entries[64];
-  std::vector<BatchChannel*> reaps;
+  std::vector<Request*> direct;
   for (;;) {
     ULONG count = 0;
     if (!GetQueuedCompletionStatusEx(port_, entries, 64, &count, INFINITE, FALSE)) {
@@ -152,37 +152,26 @@ void Engine::Run() {
       }
       continue;
     }
+    // In the port's order: a device may have classic and batched sends in flight at once, and a
+    // reap dequeued before a classic completion holds results the kernel completed first, so its
+    // requests join the settle queue first.
     bool quit = false;
-    bool call = false;
-    reaps.clear();
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (ULONG i = 0; i < count; i++) {
-        if (entries[i].lpOverlapped == nullptr) {
-          quit = quit || entries[i].lpCompletionKey == kQuitKey;
-          continue;
-        }
-        IoSlot* slot = reinterpret_cast<IoSlot*>(entries[i].lpOverlapped);
-        if (slot->reap != nullptr) {
-          reaps.push_back(slot->reap);
-          continue;
-        }
-        completed_.push_back(Request::FromOverlapped(entries[i].lpOverlapped));
-        --inFlight_;
+    direct.clear();
+    for (ULONG i = 0; i < count; i++) {
+      if (entries[i].lpOverlapped == nullptr) {
+        quit = quit || entries[i].lpCompletionKey == kQuitKey;
+        continue;
       }
-      if (!completed_.empty() && !callPending_ && !quit) {
-        callPending_ = true;
-        call = true;
+      IoSlot* slot = reinterpret_cast<IoSlot*>(entries[i].lpOverlapped);
+      if (slot->reap != nullptr) {
+        Deliver(direct);
+        direct.clear();
+        batch_->OnReapCompleted(slot->reap);   // may re-arm the reap: off the JavaScript thread
+        continue;
       }
+      direct.push_back(Request::FromOverlapped(entries[i].lpOverlapped));
     }
-    if (call && tsfn_.NonBlockingCall() != napi_ok) {
-      // Closing: the environment is going away and Shutdown will free what is queued.
-      std::lock_guard<std::mutex> lock(mutex_);
-      callPending_ = false;
-    }
-    for (BatchChannel* channel : reaps) {
-      batch_->OnReapCompleted(channel);   // may re-arm the reap: off the JavaScript thread
-    }
+    Deliver(direct);
     if (quit) {
       return;
     }
