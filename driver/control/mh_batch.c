@@ -50,7 +50,6 @@ typedef struct _MH_BATCH_RECORD {
     ULONG InputSize;
     BOOLEAN Applied;            /* its turn in its batch came: a cancel may reach it */
     BOOLEAN Running;            /* an IoControl a DDI worker took: no cancel reaches it any more */
-    ULONG64 DoneAt;             /* an IoControl's: when it returned (interrupt time), for the reap hold */
     MH_BATCH_COMPLETION Completion; /* Id set at submit; the rest at completion */
     /* UCHAR Output[OutputRoom]; an IoControl's UCHAR Input[InputSize] after it */
 } MH_BATCH_RECORD, *PMH_BATCH_RECORD;
@@ -83,7 +82,6 @@ VOID MhBatchInitializeFile(PMH_FILE File)
     }
     InitializeListHead(&File->Batch.Done);
     File->Batch.InFlight = 0;
-    File->Batch.IoControlsWaiting = 0;
     File->Batch.Gone = FALSE;
 }
 
@@ -135,9 +133,6 @@ static VOID MhBatchUnlinkLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record)
 {
     RemoveEntryList(&Record->KeyLink);
     InitializeListHead(&Record->KeyLink);
-    if (!IsListEmpty(&Record->WorkLink)) {     /* an IoControl cancelled while it waited */
-        Record->File->Batch.IoControlsWaiting--;
-    }
     RemoveEntryList(&Record->WorkLink);
     InitializeListHead(&Record->WorkLink);
     RemoveEntryList(&Record->IdLink);
@@ -170,28 +165,6 @@ static VOID MhBatchFinishLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record, NTSTATU
     MhBatchUnlinkLocked(Dev, Record);
     MhBatchWriteCompletion(Record, RequestStatus, NULL, NULL, 0);
     InsertTailList(&Record->File->Batch.Done, &Record->IdLink);
-}
-
-/* How long a batched IoControl's record may wait for company before its handle's reap gets it.
-   While more IoControls of the handle wait to run, their records go to user mode a run at a time
-   (one reap IRP for many) rather than one by one, as a reap re-armed at once would take them; a
-   slow IoControl holds no record back much longer than the hold. */
-#define MH_BATCH_IO_CONTROL_HOLD_100NS (10ull * 10000ull)  /* 10 ms: some reap round trips under Wine */
-
-/* TRUE when the handle's ready records should wait for the IoControls of its still waiting to
-   run: its oldest ready record is an IoControl's, younger than the hold. A send's record (DoneAt
-   0) never waits. */
-_Requires_lock_held_(Dev->BatchLock)
-static BOOLEAN MhBatchHoldLocked(PMH_DEVICE Dev, PMH_FILE File, ULONG64 Now)
-{
-    PMH_BATCH_RECORD oldest;
-
-    UNREFERENCED_PARAMETER(Dev);
-    if (IsListEmpty(&File->Batch.Done) || File->Batch.IoControlsWaiting == 0) {
-        return FALSE;
-    }
-    oldest = CONTAINING_RECORD(File->Batch.Done.Flink, MH_BATCH_RECORD, IdLink);
-    return Now - oldest->DoneAt < MH_BATCH_IO_CONTROL_HOLD_100NS;
 }
 
 /*++
@@ -361,7 +334,6 @@ static BOOLEAN MhBatchApplied(PMH_DEVICE Dev, ULONG64 Key)
         record->Applied = TRUE;
         if (record->Kind == MH_BATCH_IO_CONTROL) {
             InsertTailList(&Dev->BatchWork, &record->WorkLink);
-            record->File->Batch.IoControlsWaiting++;
             queued = TRUE;
         }
     }
@@ -369,8 +341,11 @@ static BOOLEAN MhBatchApplied(PMH_DEVICE Dev, ULONG64 Key)
     return queued;
 }
 
-/* How many batched IoControls one DDI work call runs at most (for at most the hold). */
+/* One run of batched IoControls (MhBatchRunIoControl): at most this many, for at most this long.
+   Its records reach the handle's reap together (one reap IRP per run, not one per IoControl);
+   the time bound keeps a slow IoControl's company from holding its record back for long. */
 #define MH_BATCH_IO_CONTROL_RUN        256u
+#define MH_BATCH_IO_CONTROL_RUN_100NS  (10ull * 10000ull)  /* 10 ms: tens of reap round trips under Wine */
 
 /* Takes the oldest batched IoControl waiting, if it is File's (any handle's when File is NULL):
    it leaves the work list and the key hash (no cancel reaches it) but keeps its Id in flight. */
@@ -389,7 +364,6 @@ static PMH_BATCH_RECORD MhBatchTakeIoControl(PMH_DEVICE Dev, PMH_FILE File)
             InitializeListHead(&record->WorkLink);
             RemoveEntryList(&record->KeyLink);
             InitializeListHead(&record->KeyLink);
-            record->File->Batch.IoControlsWaiting--;
             record->Running = TRUE;
             if (File == NULL) {
                 MhFileReference(record->File);  /* linked until now, so its handle had not gone */
@@ -403,14 +377,13 @@ static PMH_BATCH_RECORD MhBatchTakeIoControl(PMH_DEVICE Dev, PMH_FILE File)
 /*++
 Routine Description:
     On a host DDI worker (MhControlRunDdiWork, when DdiQueue gave it no IRP): runs the oldest
-    batched IoControl waiting, then those of the same handle that follow it (for at most
-    MH_BATCH_IO_CONTROL_HOLD_100NS), each through MhHostIoControl as the IO_CONTROL IOCTL runs it,
-    and makes their completion records. A BATCH_SUBMIT with IoControls submits one work call, and
+    batched IoControl waiting, then those of the same handle that follow it (a run: at most
+    MH_BATCH_IO_CONTROL_RUN, for at most MH_BATCH_IO_CONTROL_RUN_100NS), each through
+    MhHostIoControl as the IO_CONTROL IOCTL runs it, and hands the run's completion records to the
+    handle's reap together. A BATCH_SUBMIT with IoControls submits one work call, and
     a run that leaves IoControls waiting (any handle's) submits the next: the work list is never
     left without a call to come, and a storm costs no worker wake-up per IoControl. The DDIs are
-    serialized by the Miracast-class lock anyway, so one run at a time loses nothing. The handle's reap gets them when none of its IoControls
-    waits any more, or its oldest record has waited the hold; otherwise the run that takes its
-    next IoControl decides again (a cancel or the handle's going services its reaps itself). A
+    serialized by the Miracast-class lock anyway, so one run at a time loses nothing. A
     reference keeps the handle's state while the miniport runs them; a handle that went meanwhile
     gets no records. A work call that finds nothing (the IoControls were cancelled, or
     taken by a run meanwhile) returns at once.
@@ -423,9 +396,9 @@ BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev)
     PMH_BATCH_RECORD record = MhBatchTakeIoControl(Dev, NULL);
     LIST_ENTRY ran, dropped;
     PMH_FILE file;
-    ULONG64 first, now;
+    ULONG64 first;
     ULONG count = 0;
-    BOOLEAN gone, more, deliver = FALSE;
+    BOOLEAN gone, more;
     KIRQL irql;
 
     if (record == NULL) {
@@ -448,16 +421,13 @@ BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev)
         record->Completion.Information = bytes;
         record->Completion.OutputSize = bytes;
         record->Completion.RecordSize = MH_ALIGN8((ULONG)sizeof(MH_BATCH_COMPLETION) + bytes);
-        now = KeQueryInterruptTime();
-        record->DoneAt = now;
         InsertTailList(&ran, &record->WorkLink);
         count++;
-        record = (count < MH_BATCH_IO_CONTROL_RUN && now - first < MH_BATCH_IO_CONTROL_HOLD_100NS)
+        record = (count < MH_BATCH_IO_CONTROL_RUN && KeQueryInterruptTime() - first < MH_BATCH_IO_CONTROL_RUN_100NS)
                      ? MhBatchTakeIoControl(Dev, file) : NULL;
     }
 
     InitializeListHead(&dropped);
-    now = KeQueryInterruptTime();
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     gone = file->Batch.Gone;
     while (!IsListEmpty(&ran)) {
@@ -466,16 +436,13 @@ BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev)
         MhBatchUnlinkLocked(Dev, record);
         InsertTailList(gone ? &dropped : &file->Batch.Done, &record->IdLink);
     }
-    if (!gone) {
-        deliver = !MhBatchHoldLocked(Dev, file, now);
-    }
     more = !IsListEmpty(&Dev->BatchWork);
     KeReleaseSpinLock(&Dev->BatchLock, irql);
     if (more) {
         MhHostSubmitDdiWork(Dev->Host);
     }
     MhBatchFreeList(Dev, &dropped);     /* a handle that went gets no records */
-    if (deliver) {
+    if (!gone) {
         MhBatchServiceReaps(Dev, file);
     }
     MhFileDereference(Dev, file);
@@ -796,8 +763,8 @@ NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR 
 
 /*++
 Routine Description:
-    BATCH_REAP: returns the handle's completion records at once when any is ready (and not held for
-    the IoControls still waiting behind it, MhBatchHoldLocked), or pends until one is. Fill or queue happens under BatchLock, so no record can slip between them.
+    BATCH_REAP: returns the handle's completion records at once when any is ready, or pends until
+    one is. Fill or queue happens under BatchLock, so no record can slip between them.
 Return Value:
     STATUS_SUCCESS with *Information set; STATUS_PENDING; STATUS_CANCELLED (cancelled before it could
     be queued); STATUS_FILE_CLOSED; STATUS_INVALID_PARAMETER; STATUS_BUFFER_TOO_SMALL.
@@ -806,7 +773,6 @@ _Use_decl_annotations_
 NTSTATUS MhIoctlBatchReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
 {
     LIST_ENTRY reaped;
-    ULONG64 now;
     ULONG written;
     NTSTATUS status = STATUS_SUCCESS;
     KIRQL irql;
@@ -819,11 +785,8 @@ NTSTATUS MhIoctlBatchReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR In
     }
     InitializeListHead(&reaped);
     MhFileReference(File);      /* the queue's, if it pends */
-    now = KeQueryInterruptTime();
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
-    /* Records held for their storm's company wait with the reap: the run that ends the hold
-       services it. */
-    written = MhBatchHoldLocked(Dev, File, now) ? 0 : MhBatchFillLocked(Dev, File, MH_BUFFER(Irp), MH_OUT_LENGTH(Irp), &reaped);
+    written = MhBatchFillLocked(Dev, File, MH_BUFFER(Irp), MH_OUT_LENGTH(Irp), &reaped);
     if (written == 0 && File->Batch.Gone) {
         status = STATUS_FILE_CLOSED;    /* its queued IRPs were already cancelled */
     } else if (written == 0) {

@@ -51,7 +51,6 @@ typedef struct _MH_BATCH_FILE {
     LIST_ENTRY Ids[MH_BATCH_ID_BUCKETS]; /* sends in flight, hashed by Id (MH_BATCH_RECORD.IdLink) */
     LIST_ENTRY Done;            /* completion records ready to reap, oldest first (IdLink) */
     ULONG InFlight;             /* records in Ids */
-    ULONG IoControlsWaiting;    /* its batched IoControls on MH_DEVICE.BatchWork */
     BOOLEAN Gone;               /* the handle went away: no new submission is accepted */
 } MH_BATCH_FILE;
 
