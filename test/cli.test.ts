@@ -129,13 +129,17 @@ describe('miracast-hil trace', () => {
     try {
       // Until the follower has taken its mark, a queryCaps may fall before it: repeat until one shows.
       const deadline = Date.now() + 30_000;
-      while (!/"ddi":"queryCaps"/.test(stdout)) {
+      // A pipe read may end mid-line (and a ddiEnter may be out before its ddiExit): parse only
+      // whole lines, until the ddiExit of a queryCaps is among them.
+      const wholeLines = (): TraceEvent[] => stdout.includes('\n')
+        ? stdout.slice(0, stdout.lastIndexOf('\n')).split('\n').map((line) => JSON.parse(line) as TraceEvent) : [];
+      const followed = (): boolean => wholeLines().some((e) => e.kind === 'ddiExit' && 'ddi' in e && e.ddi === 'queryCaps');
+      while (!followed()) {
         if (Date.now() > deadline) throw new Error(`no queryCaps event followed; output: ${stdout}`);
         await device.queryCaps();
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as TraceEvent);
-      expect(lines.some((e) => e.kind === 'ddiExit' && e.ddi === 'queryCaps')).toBe(true);
+      const lines = wholeLines();
       for (let i = 1; i < lines.length; i++) expect(lines[i].sequence).toBe(lines[i - 1].sequence + 1);
     } finally {
       child.kill();

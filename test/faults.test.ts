@@ -136,7 +136,8 @@ describe('scoping', () => {
     for (let i = 0; i < 3; i++) statuses.push((await context.sendMessage(Buffer.from('x'))).status);
     expect(statuses).toEqual([NtStatus.STATUS_TIMEOUT, NtStatus.STATUS_TIMEOUT, NtStatus.STATUS_SUCCESS]);
 
-    const durationMs = 1500;
+    // Long enough that a loaded machine's pause between arming and the first send cannot outlast it.
+    const durationMs = 3000;
     const armedAt = Date.now();
     await device.injectFault({ kind: 'callbackStatus', status: NtStatus.STATUS_TIMEOUT, durationMs });
     expect((await context.sendMessage(Buffer.from('x'))).status).toBe(NtStatus.STATUS_TIMEOUT);

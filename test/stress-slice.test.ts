@@ -30,7 +30,8 @@ describe('stress slice', () => {
     expect(result.figures.contractCodes).toBe(Object.keys(contract.ioctls).length);
     expect(Number(result.figures.cancels)).toBeGreaterThan(0);
     expect(Number(result.figures.closedInFlight)).toBeGreaterThan(0);
-    // The misreports it asked the test miniport for reached the host's checks.
+    // The violations it asked the test miniport for reached the host's checks (at least the one
+    // it plants at the end, so this never rests on timing).
     expect(Number(result.figures.contractViolationsRequested)).toBeGreaterThan(0);
   }, 180_000);
 

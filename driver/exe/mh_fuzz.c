@@ -19,8 +19,9 @@
  *
  * Afterwards every request must have completed exactly once (an IOCTL refused at issue gets no
  * completion; every other one gets one), the service must still be RUNNING, a new handle must
- * work (GET_INFO, ECHO, QUERY_CAPS), and the driver's stats must show nothing outstanding beyond
- * the open handles' own state. Prints one JSON line; exits 0 only when all of that holds.
+ * work (GET_INFO, ECHO, QUERY_CAPS), the host must count the one contract violation the fuzz
+ * plants at the end (planted_violation), and the driver's stats must show nothing outstanding
+ * beyond the open handles' own state. Prints one JSON line; exits 0 only when all of that holds.
  *
  * Replay: a seed fixes each thread's stream of requests; how the threads interleave, and so what
  * the driver answers, is the scheduler's.
@@ -682,6 +683,40 @@ static DWORD WINAPI fuzz_thread_main(void *arg)
 
 /* ------------------------------------------------------------------ afterwards */
 
+/*
+ * The one contract violation the fuzz asks for by design. The random phase asks for them too
+ * (MP_CMD_INDICATE with random arguments, CONFIGURE_MINIPORT allowing a second live context), but
+ * whether one of those meets a live context of its own handle is left to timing, so a run could
+ * end with none. This one always does: a context of its own, a child status of no valid type
+ * (not StatusMiracastConnection), which dxgkrnl refuses and the host must count. Reports whether
+ * the host's ContractViolations moved; the caller's figure then never rests on timing.
+ */
+static BOOL planted_violation(HANDLE h, char *why, size_t why_size)
+{
+    MH_CONTEXT_INFO info;
+    MP_IOCTL_HEADER indicate = { MP_CMD_INDICATE, 0 /* no DXGK_CHILD_STATUS_TYPE */, 0, 0 };
+    MH_STATS before, after;
+    LONG indicated = 0, status;
+    DWORD returned = 0;
+    BOOL counted;
+
+    if ((status = mh_get_stats(h, &before)) != 0 || (status = mh_create_context(h, &info)) != 0) {
+        snprintf(why, why_size, "planted violation: GET_STATS/CreateContext: 0x%08lx", (unsigned long)status);
+        return FALSE;
+    }
+    status = mh_io_control(h, info.ContextId, 0, &indicate, NULL, 0, &indicated, sizeof(indicated), &returned);
+    (VOID)mh_destroy_context(h, info.ContextId);
+    if (status != 0 || returned != sizeof(indicated) || indicated >= 0) {
+        snprintf(why, why_size, "planted violation: IoControl INDICATE 0x%08lx, %lu bytes, indicated 0x%08lx",
+                 (unsigned long)status, (unsigned long)returned, (unsigned long)indicated);
+        return FALSE;
+    }
+    counted = mh_get_stats(h, &after) == 0 && after.ContractViolations > before.ContractViolations;
+    if (!counted) snprintf(why, why_size, "planted violation: the host did not count a child status of no valid type");
+    return counted;
+}
+
+
 /* The device still works from a new handle: GET_INFO, ECHO round trip, QUERY_CAPS. */
 static BOOL device_works(HANDLE h, char *why, size_t why_size)
 {
@@ -716,7 +751,7 @@ int mh_fuzz_main(int argc, char **argv)
     fuzz_counts total;
     HANDLE h;
     char why[600] = "";
-    BOOL running, works = FALSE, idle = FALSE, covered;
+    BOOL running, works = FALSE, planted = FALSE, idle = FALSE, covered;
     unsigned i, codes_hit = 0;
     DWORD start = GetTickCount(), elapsed;
 
@@ -753,7 +788,10 @@ int mh_fuzz_main(int argc, char **argv)
         mh_configure_responder(h, FALSE, 0, 0);
         mh_configure_miniport(h, 1);
         works = device_works(h, why, sizeof(why));
+        /* Idle first: the fuzz's own contexts go with their handles, on the host's workers. */
         idle = works && mh_wait_idle(h, FUZZ_IDLE_MS, why, sizeof(why));
+        planted = idle && planted_violation(h, why, sizeof(why));
+        if (planted) idle = mh_wait_idle(h, FUZZ_IDLE_MS, why, sizeof(why));
         CloseHandle(h);
     }
     for (i = 0; i < CONTRACT_CODE_COUNT; i++) codes_hit += total.by_code[i] != 0;
@@ -772,9 +810,11 @@ int mh_fuzz_main(int argc, char **argv)
     for (i = 0; i < total.status_kinds; i++) {
         printf("%s\"0x%08lX\":%llu", i ? "," : "", (unsigned long)total.statuses[i].status, total.statuses[i].count);
     }
-    printf("},\"statusesOther\":%llu,\"serviceRunning\":%s,\"deviceWorks\":%s,\"idle\":%s,\"why\":\"%s\"}\n",
-           total.statuses_other, running ? "true" : "false", works ? "true" : "false", idle ? "true" : "false", why);
+    printf("},\"statusesOther\":%llu,\"serviceRunning\":%s,\"deviceWorks\":%s,\"violationPlanted\":%s,\"idle\":%s,"
+           "\"why\":\"%s\"}\n",
+           total.statuses_other, running ? "true" : "false", works ? "true" : "false", planted ? "true" : "false",
+           idle ? "true" : "false", why);
 
-    return (total.lost == 0 && total.completions + total.failed_at_once == total.issued && running && works && idle &&
-            covered) ? 0 : 1;
+    return (total.lost == 0 && total.completions + total.failed_at_once == total.issued && running && works && planted &&
+            idle && covered) ? 0 : 1;
 }
