@@ -117,7 +117,11 @@ Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchCh
   request->device->OnIssued(request);
   heldBytes_ += request->heldBytes;   // before the append: from there on other threads may add
   ++inFlight_;  // before the append: the submitter may hand it back before Append returns
-  batch_->AppendSend(channel, request, encoded);
+  if (request->op == Op::IoControl) {
+    batch_->AppendIoControl(channel, request, encoded);
+  } else {
+    batch_->AppendSend(channel, request, encoded);
+  }
   return promise;
 }
 
