@@ -210,11 +210,14 @@ VOID APIENTRY MhCbNotifyInterrupt(HANDLE hAdapter, DXGKARGCB_NOTIFY_INTERRUPT_DA
         MH_STAT_INC(&host->Stats, ChunksQueued);
     }
     pNotifyInterrupt->MiracastEncodeChunkCompleted.Status = status;
-    KeReleaseSpinLock(&host->Lock, irql);
-
+    /* Traced before the lock goes (the ring's lock is a leaf): a DPC that publishes this chunk
+       takes the lock after this, and traces after that, so the trace's order is the order the
+       DPC saw. Traced after the release, a DPC on the timer thread could publish the chunk and
+       trace itself first, and the interrupt would read as one no DPC followed. */
     MhTrace(host, MH_TRACE_INTERRUPT, privateSize, status, contextId, 0,
             (ULONG64)(ULONG)pNotifyInterrupt->MiracastEncodeChunkCompleted.ChunkInfo.ChunkType,
             pNotifyInterrupt->MiracastEncodeChunkCompleted.ChunkInfo.ChunkId.Value);
+    KeReleaseSpinLock(&host->Lock, irql);
 }
 
 /* What one DPC did to one session's list. */
