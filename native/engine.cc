@@ -115,11 +115,7 @@ Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchCh
   RefRequest(env, request);
   request->device->OnIssued(request);
   ++inFlight_;  // before the append: the submitter may hand it back before Append returns
-  if (request->op == Op::IoControl) {
-    batch_->AppendIoControl(channel, request, encoded);
-  } else {
-    batch_->AppendSend(channel, request, encoded);
-  }
+  batch_->AppendSend(channel, request, encoded);
   return promise;
 }
 
