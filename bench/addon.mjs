@@ -7,6 +7,8 @@
 //   node addon.mjs idle MS                             event-loop lag with nothing in flight (the floor)
 //   node addon.mjs memory IN_FLIGHT                    native memory per sendMessage held in flight
 //   node addon.mjs soak COMPLETIONS IN_FLIGHT [BYTES]  RSS sampled over a long run (flat or not)
+//   node addon.mjs iocontrol IN_FLIGHT COMPLETIONS [BYTES]  ctx.miniport.echo() (DxgkDdiMiracastIoControl),
+//                                                      IN_FLIGHT kept in flight: an ioControl storm
 //
 // send and lag also report the JavaScript thread's CPU time per message (process.threadCpuUsage():
 // everything the thread did, the library's and the benchmark's own loop, divided by messages).
@@ -39,8 +41,9 @@ async function echo(calls, bytes) {
  * Keeps `inFlight` sendMessage calls in flight until `completions` have completed; resolves to
  * the counts and time. With a `probe`, also adds up the JavaScript-thread time spent inside
  * sendMessage() before it returns its promise (the overlapped issue), and counts completions.
+ * `call` issues one request instead (resolving to an object with a `status`, 0 for success).
  */
-function pump(context, inFlight, completions, bytes, probe) {
+function pump(context, inFlight, completions, bytes, probe, call = (payload) => context.sendMessage(payload, { outputSize: bytes })) {
   const payload = Buffer.alloc(bytes, 0x5a);
   return new Promise((resolve, reject) => {
     let issued = 0;
@@ -57,7 +60,7 @@ function pump(context, inFlight, completions, bytes, probe) {
     const issue = () => {
       issued++;
       const t0 = probe ? performance.now() : 0;
-      const promise = context.sendMessage(payload, { outputSize: bytes });
+      const promise = call(payload);
       if (probe) probe.issueMs += performance.now() - t0;
       promise.then(
         (result) => {
@@ -225,6 +228,22 @@ async function soak(completions, inFlight, bytes) {
   }
 }
 
+/** An ioControl storm: the test miniport's echo through DxgkDdiMiracastIoControl, `inFlight` kept in flight. */
+async function ioControlStorm(inFlight, completions, bytes) {
+  const device = await openDevice();
+  let context;
+  try {
+    context = await device.createContext();
+    const echo = (payload) => context.miniport.echo(payload).then((out) => ({ status: out.equals(payload) ? 0 : -1 }));
+    await pump(context, inFlight, Math.min(1000, Math.floor(completions / 10) + inFlight), bytes, undefined, echo);   // warm-up
+    const { done, elapsed } = await pump(context, inFlight, completions, bytes, undefined, echo);
+    return { peer: 'addon', mode: 'iocontrol', inFlight, completions: done, failed: 0, bytes, perSecond: done / (elapsed / 1000) };
+  } finally {
+    await context?.destroy().catch(() => {});
+    await device.close();
+  }
+}
+
 async function idle(ms) {
   const stop = startLagSampling();
   await new Promise((resolve) => setTimeout(resolve, ms));
@@ -239,8 +258,9 @@ else if ((mode === 'send' || mode === 'lag') && n[0] > 0 && n[1] > 0) result = a
 else if (mode === 'idle' && n[0] > 0) result = await idle(n[0]);
 else if (mode === 'memory' && n[0] > 0) result = await memory(n[0]);
 else if (mode === 'soak' && n[0] > 0 && n[1] > 0) result = await soak(n[0], n[1], n[2] || 16);
+else if (mode === 'iocontrol' && n[0] > 0 && n[1] > 0) result = await ioControlStorm(n[0], n[1], n[2] || 16);
 else {
-  console.error('usage: addon.mjs echo CALLS [BYTES] | send|lag IN_FLIGHT COMPLETIONS [BYTES] | idle MS | memory IN_FLIGHT | soak COMPLETIONS IN_FLIGHT [BYTES]');
+  console.error('usage: addon.mjs echo CALLS [BYTES] | send|lag IN_FLIGHT COMPLETIONS [BYTES] | idle MS | memory IN_FLIGHT | soak COMPLETIONS IN_FLIGHT [BYTES] | iocontrol IN_FLIGHT COMPLETIONS [BYTES]');
   process.exit(2);
 }
 console.log(JSON.stringify(result));

@@ -44,6 +44,13 @@ for (const n of config.inFlight) {
 }
 lines.push(`  (*) koffi: synchronous DeviceIoControl on a non-overlapped handle, so one in flight only.`);
 lines.push('  raw C: one SEND_MESSAGE IOCTL per message (the classic peer); C batched: BATCH_SUBMIT / BATCH_REAP from one thread.');
+if (summary.ioControl) {
+  const io = summary.ioControl;
+  lines.push(row([`ioControl storm/s, ${io.inFlight} in flight`, fixed(io.c?.median, 0), '-', fixed(io.addon?.median, 0), '-',
+    times(io.addonToC), '-', '-'], widths));
+  lines.push('  ioControl storm: the test miniport\'s echo through DxgkDdiMiracastIoControl; raw C: one IO_CONTROL IOCTL per call;');
+  lines.push('  the addon batches a storm (BATCH_SUBMIT / BATCH_REAP). No aim is set for it: the ratio is shown without a verdict.');
+}
 lines.push(`  sendMessage: ${config.sendCompletions} completions of ${config.sendBytes} B answered by the kernel responder; higher=better.`);
 lines.push('');
 const lag = summary.lag;

@@ -35,6 +35,7 @@ const config = {
   sendBytes: 16,                // mhclient bench-send's default (input and output size)
   inFlight: [1, 16, 256],
   lagInFlight: 256,
+  ioControlInFlight: 256,       // the ioControl storm (no aim set by issue #14: its ratio is printed without a verdict)
   lagCompletions: intEnv('BENCH_LAG_COMPLETIONS', 10000),
   idleLagMs: 500,
   memoryInFlight: intEnv('BENCH_MEMORY_IN_FLIGHT', 10000),
@@ -91,6 +92,10 @@ function plan(round) {
         : ['send', config.sendCompletions, config.sendBytes];   // koffi: synchronous, one in flight
       steps.push({ id: `send${n}/${peer}`, peer, args });
     }
+  }
+  for (const peer of mirrored(['c', 'addon'])) {
+    steps.push({ id: 'iocontrol/' + peer, peer, args: [peer === 'c' ? 'bench-iocontrol' : 'iocontrol',
+      config.ioControlInFlight, config.sendCompletions, config.sendBytes] });
   }
   steps.push({ id: 'lag/addon', peer: 'addon', args: ['lag', config.lagInFlight, config.lagCompletions, config.sendBytes] });
   steps.push({ id: 'idle/addon', peer: 'addon', args: ['idle', config.idleLagMs] });
@@ -190,6 +195,12 @@ const summary = {
     cbToC: ratio(`send${n}/cb`, `send${n}/c`, 'perSecond'),
     koffiToC: ratio(`send${n}/koffi`, `send${n}/c`, 'perSecond'),
   }])),
+  ioControl: {
+    inFlight: config.ioControlInFlight,
+    c: entry('iocontrol/c', 'perSecond'),
+    addon: entry('iocontrol/addon', 'perSecond'),
+    addonToC: ratio('iocontrol/addon', 'iocontrol/c', 'perSecond'),
+  },
   lag: (() => {
     const lagRuns = runs.filter((r) => r.id === 'lag/addon');
     return {

@@ -100,6 +100,14 @@ export interface DriverStats {
   batchSubmitMax: number;
   /** Most completion records one BATCH_REAP returned. */
   batchReapMax: number;
+  /** SEND_MESSAGE records applied from BATCH_SUBMITs. */
+  batchSendRecords: number;
+  /** IO_CONTROL records applied from BATCH_SUBMITs (batched ioControl calls). */
+  batchIoControlRecords: number;
+  /** CANCEL records applied from BATCH_SUBMITs. */
+  batchCancelRecords: number;
+  /** DEVICE_CONTROL IRPs the driver dispatched: every IOCTL, of every handle. */
+  ioctlsDispatched: number;
 }
 
 /** The field names of DriverStats, in the driver's order (checked against the addon in tests). */
@@ -113,6 +121,7 @@ export const driverStatsFields: readonly (keyof DriverStats)[] = [
   'irpsCompletedWithCancelRoutine', 'unsupportedServiceCalls', 'childStatusIndications', 'chunkInterrupts',
   'chunksQueued', 'chunksDelivered', 'chunkOverflows', 'chunkBadReports', 'chunkResets', 'dpcsRun',
   'chunkReadsPending', 'ownerReleasesPending', 'batchReapsPending', 'batchSubmits', 'batchSubmitMax', 'batchReapMax',
+  'batchSendRecords', 'batchIoControlRecords', 'batchCancelRecords', 'ioctlsDispatched',
 ];
 
 /** The test miniport's own view (MP_STATE). */

@@ -98,6 +98,25 @@ void WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint
   request->io.overlapped.InternalHigh = length;
 }
 
+// An ioControl's result, written as the classic IO_CONTROL IOCTL would have left it: its status,
+// and on success MH_IO_CONTROL_OUT and the bytes the DDI returned.
+void WriteIoControlResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
+  request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(record.RequestStatus));
+  request->io.overlapped.InternalHigh = 0;
+  if (!IsNtSuccess(record.RequestStatus)) {
+    return;
+  }
+  size_t length = sizeof(MH_IO_CONTROL_OUT) + record.OutputSize;
+  MH_IO_CONTROL_OUT out{};
+  out.BytesReturned = record.OutputSize;
+  request->buffer.reset(new uint8_t[length]);
+  memcpy(request->buffer.get(), &out, sizeof(out));
+  if (record.OutputSize != 0) {
+    memcpy(request->buffer.get() + sizeof(out), output, record.OutputSize);
+  }
+  request->io.overlapped.InternalHigh = length;
+}
+
 }  // namespace
 
 BatchTransport::BatchTransport(Engine* engine) : engine_(engine) {
@@ -155,6 +174,36 @@ void BatchTransport::AppendSend(const std::shared_ptr<BatchChannel>& channel, Re
     size_t start = segment.bytes.size();
     AppendBytes(segment.bytes, entry);
     const uint8_t* input = encoded.input.data() + sizeof(MH_SEND_MESSAGE_IN);
+    segment.bytes.insert(segment.bytes.end(), input, input + in.InputSize);
+    segment.bytes.resize(start + entry.RecordSize, 0);
+    segment.records++;
+    segment.sends.push_back(request);
+    MarkReady(channel, wake);
+  }
+  if (wake) {
+    WakeConditionVariable(&wake_);
+  }
+}
+
+void BatchTransport::AppendIoControl(const std::shared_ptr<BatchChannel>& channel, Request* request,
+                                     const Encoded& encoded) {
+  MH_IO_CONTROL_IN in;
+  memcpy(&in, encoded.input.data(), sizeof(in));   // the codec's IO_CONTROL encoding, checked there
+  MH_BATCH_ENTRY entry{};
+  entry.Id = static_cast<ULONG64>(reinterpret_cast<uintptr_t>(request));
+  entry.ContextId = in.ContextId;
+  entry.Kind = MH_BATCH_IO_CONTROL;
+  entry.Flags = in.Flags;
+  entry.InputSize = in.InputSize;
+  entry.OutputSize = in.OutputSize;
+  entry.RecordSize = MH_ALIGN8(static_cast<ULONG>(sizeof(MH_BATCH_ENTRY)) + in.InputSize);
+  bool wake = false;
+  {
+    Exclusive lock(lock_);
+    BatchSegment& segment = Tail(*channel, entry.RecordSize);
+    size_t start = segment.bytes.size();
+    AppendBytes(segment.bytes, entry);
+    const uint8_t* input = encoded.input.data() + sizeof(MH_IO_CONTROL_IN);
     segment.bytes.insert(segment.bytes.end(), input, input + in.InputSize);
     segment.bytes.resize(start + entry.RecordSize, 0);
     segment.records++;
@@ -375,7 +424,11 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
       }
     }
     for (const Reaped& one : reaped) {
-      WriteResult(one.request, one.record, one.output);
+      if (one.request->op == Op::IoControl) {
+        WriteIoControlResult(one.request, one.record, one.output);
+      } else {
+        WriteResult(one.request, one.record, one.output);
+      }
       done.push_back(one.request);
     }
     engine_->Deliver(done);

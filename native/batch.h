@@ -1,6 +1,6 @@
 // batch.h - the batched transport's user-mode side (miracast_hil_ioctl.h, BATCH_SUBMIT and
-// BATCH_REAP): the JavaScript thread only appends a send (or a cancel) to its device's submission
-// queue; the engine's submitter thread submits what is queued in one IOCTL; the completion thread
+// BATCH_REAP): the JavaScript thread only appends a send, an ioControl (or a cancel) to its
+// device's submission queue; the engine's submitter thread submits what is queued in one IOCTL; the completion thread
 // reaps many results with one pended IRP and hands them to the engine's settle queue.
 //
 // Threads and ownership:
@@ -47,7 +47,7 @@ struct Encoded;
 struct BatchSegment {
   std::vector<uint8_t> bytes;
   uint32_t records = 0;
-  std::vector<Request*> sends;    // the segment's sends, in order
+  std::vector<Request*> sends;    // the segment's sends and ioControls, in order
 };
 
 struct BatchChannel {
@@ -80,6 +80,9 @@ class BatchTransport {
   std::shared_ptr<BatchChannel> Open(HANDLE handle, bool skipsPortOnSuccess);
   // Appends a send (its SEND_MESSAGE encoding becomes a batch record whose Id names the request).
   void AppendSend(const std::shared_ptr<BatchChannel>& channel, Request* request, const Encoded& encoded);
+  // Appends an ioControl (its IO_CONTROL encoding becomes a batch record whose Id names the
+  // request); its completion record is written back in the IO_CONTROL IOCTL's output layout.
+  void AppendIoControl(const std::shared_ptr<BatchChannel>& channel, Request* request, const Encoded& encoded);
   // Appends a cancel of one send, or of every send of the channel (request null).
   void AppendCancel(const std::shared_ptr<BatchChannel>& channel, const Request* request);
   // No IOCTL is issued on the channel after this returns; the caller may close the handle.

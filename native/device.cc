@@ -90,6 +90,11 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
     // The input travels in the submission queue; the buffer is made when the result comes.
     return engine_->SubmitBatched(env, batch_, request.release(), encoded);
   }
+  if (request->op == Op::IoControl && batch_ && inFlight_ != 0) {
+    // A storm: it shares the BATCH_SUBMITs and reaps of what is in flight. A lone ioControl keeps
+    // the classic IOCTL, one round trip with no submitter thread or reap between it and its result.
+    return engine_->SubmitBatched(env, batch_, request.release(), encoded);
+  }
   request->inputSize = static_cast<uint32_t>(encoded.input.size());
   request->outputSize = encoded.outputSize;
   size_t size = std::max<size_t>(std::max<size_t>(encoded.input.size(), encoded.outputSize), 1);

@@ -115,7 +115,11 @@ Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchCh
   RefRequest(env, request);
   request->device->OnIssued(request);
   ++inFlight_;  // before the append: the submitter may hand it back before Append returns
-  batch_->AppendSend(channel, request, encoded);
+  if (request->op == Op::IoControl) {
+    batch_->AppendIoControl(channel, request, encoded);
+  } else {
+    batch_->AppendSend(channel, request, encoded);
+  }
   return promise;
 }
 

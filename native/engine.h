@@ -66,8 +66,9 @@ class Engine {
   // the engine, which settles and deletes it. skipsPortOnSuccess: the handle was set to
   // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so a synchronous success queues no packet.
   Napi::Promise Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSuccess, Request* request);
-  // Issues a send through the batched transport (JavaScript thread): appended to the channel's
-  // submission queue; settled like any request. `encoded` is its SEND_MESSAGE encoding.
+  // Issues a send or an ioControl through the batched transport (JavaScript thread): appended to
+  // the channel's submission queue; settled like any request. `encoded` is its SEND_MESSAGE or
+  // IO_CONTROL encoding.
   Napi::Promise SubmitBatched(Napi::Env env, const std::shared_ptr<BatchChannel>& channel, Request* request,
                               const Encoded& encoded);
   BatchTransport* Batch() { return batch_.get(); }

@@ -7,7 +7,7 @@ Module Name:
 Abstract:
 
     The batched transport (miracast_hil_ioctl.h, BATCH_SUBMIT and BATCH_REAP): one IOCTL carries
-    many sends and cancels, one pended reap IRP returns many completion records.
+    many sends, IoControls and cancels, one pended reap IRP returns many completion records.
 
       - BATCH_SUBMIT is checked whole before anything is applied (a malformed batch is refused with
         nothing half-done), then its records are applied in order: a send becomes an
@@ -18,9 +18,16 @@ Abstract:
         Done list; a reap IRP of that handle, if one waits, takes every record that fits.
       - A cancelled send completes with STATUS_CANCELLED at once and is forgotten: its message keeps
         its one callback, which then finds no record, as a cancelled SEND_MESSAGE IRP's finds no IRP.
+      - An IoControl becomes a record too (it carries a copy of its input), and waits on the
+        device's BatchWork list for a host DDI worker (MhBatchRunIoControl), as an IO_CONTROL IRP
+        waits on DdiQueue: the DDI takes the Miracast-class lock, which the dispatch path must not
+        wait for. The worker calls the same MhHostIoControl (same checks, status mapping, trace
+        events and lock rules) and writes the record's completion. A cancel reaches it only while
+        it waits (Running: inside the miniport it runs to its end, as a running IO_CONTROL IRP does).
       - A handle that goes away (CLEANUP on Windows, CLOSE under Wine, unload) frees every record it
         has; its reap IRPs complete as cancelled with its other queued IRPs (mh_files.c).
-    Nothing here waits: records are applied and reaped under BatchLock, a spin lock.
+    Nothing here waits on the dispatch path: records are applied and reaped under BatchLock, a
+    spin lock; only MhBatchRunIoControl, on a host DDI worker, waits (for the DDI lock).
 
 Environment:
 
@@ -31,21 +38,27 @@ Environment:
 #include "mh_control.h"
 
 typedef struct _MH_BATCH_RECORD {
-    LIST_ENTRY KeyLink;         /* MH_DEVICE.BatchKeys while in flight */
+    LIST_ENTRY KeyLink;         /* MH_DEVICE.BatchKeys while in flight (an IoControl: until it runs) */
     LIST_ENTRY IdLink;          /* MH_FILE.Batch.Ids while in flight, then MH_FILE.Batch.Done */
+    LIST_ENTRY WorkLink;        /* an IoControl's: MH_DEVICE.BatchWork while it waits for a DDI worker */
     PMH_FILE File;
-    ULONG64 Key;                /* the host's request key */
-    ULONG OutputRoom;           /* the send's OutputSize: room after Completion */
+    ULONG64 Key;                /* the host's request key (an IoControl's only finds it in the batch) */
+    ULONG Kind;                 /* MH_BATCH_SEND_MESSAGE or MH_BATCH_IO_CONTROL */
+    ULONG OutputRoom;           /* the OutputSize asked for: room after Completion */
+    ULONG64 ContextId;          /* an IoControl's context, flags and input size */
+    ULONG Flags;
+    ULONG InputSize;
     BOOLEAN Applied;            /* its turn in its batch came: a cancel may reach it */
+    BOOLEAN Running;            /* an IoControl a DDI worker took: no cancel reaches it any more */
     MH_BATCH_COMPLETION Completion; /* Id set at submit; the rest at completion */
-    /* UCHAR Output[OutputRoom] */
+    /* UCHAR Output[OutputRoom]; an IoControl's UCHAR Input[InputSize] after it */
 } MH_BATCH_RECORD, *PMH_BATCH_RECORD;
 
-/* A send of the batch being applied: its record until it is linked, and its key after. */
-typedef struct _MH_BATCH_SEND {
+/* A send or IoControl of the batch being applied: its record until it is linked, and its key after. */
+typedef struct _MH_BATCH_ITEM {
     PMH_BATCH_RECORD Record;
     ULONG64 Key;
-} MH_BATCH_SEND;
+} MH_BATCH_ITEM;
 
 VOID MhBatchInitializeDevice(PMH_DEVICE Dev)
 {
@@ -55,6 +68,7 @@ VOID MhBatchInitializeDevice(PMH_DEVICE Dev)
     for (i = 0; i < MH_BATCH_KEY_BUCKETS; i++) {
         InitializeListHead(&Dev->BatchKeys[i]);
     }
+    InitializeListHead(&Dev->BatchWork);
     MhIrpQueueInitialize(&Dev->ReapQueue, Dev, TRUE, NULL);
     Dev->ReapQueue.CountsAsReaps = TRUE;
 }
@@ -112,11 +126,15 @@ static PMH_BATCH_RECORD MhBatchFindKeyLocked(PMH_DEVICE Dev, ULONG64 Key)
     return NULL;
 }
 
-/* A send in flight leaves both hashes: whoever unlinked it owns it. */
+/* A request in flight leaves both hashes (and an IoControl the work list): whoever unlinked it
+   owns it. Links it is not on point at themselves, so removing them again changes nothing. */
 _Requires_lock_held_(Dev->BatchLock)
 static VOID MhBatchUnlinkLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record)
 {
     RemoveEntryList(&Record->KeyLink);
+    InitializeListHead(&Record->KeyLink);
+    RemoveEntryList(&Record->WorkLink);
+    InitializeListHead(&Record->WorkLink);
     RemoveEntryList(&Record->IdLink);
     Record->File->Batch.InFlight--;
     MH_STAT_DEC(Dev->Stats, IrpsPending);
@@ -296,25 +314,147 @@ static VOID MhBatchSendFailed(PMH_DEVICE Dev, ULONG64 Key, NTSTATUS Status)
     KeReleaseSpinLock(&Dev->BatchLock, irql);
 }
 
-/* A send's turn in its batch came: from now on a cancel reaches it. */
-static VOID MhBatchApplied(PMH_DEVICE Dev, ULONG64 Key)
+/*++
+Routine Description:
+    A request's turn in its batch came: from now on a cancel reaches it. An IoControl also joins
+    the work list of the host's DDI workers.
+Return Value:
+    TRUE when an IoControl was queued for a worker (the caller submits a DDI work call for the
+    batch's IoControls); FALSE for a send, or a request already cancelled (its handle went).
+--*/
+static BOOLEAN MhBatchApplied(PMH_DEVICE Dev, ULONG64 Key)
 {
     PMH_BATCH_RECORD record;
+    BOOLEAN queued = FALSE;
     KIRQL irql;
 
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     record = MhBatchFindKeyLocked(Dev, Key);
     if (record != NULL) {
         record->Applied = TRUE;
+        if (record->Kind == MH_BATCH_IO_CONTROL) {
+            InsertTailList(&Dev->BatchWork, &record->WorkLink);
+            queued = TRUE;
+        }
     }
     KeReleaseSpinLock(&Dev->BatchLock, irql);
+    return queued;
+}
+
+/* One run of batched IoControls (MhBatchRunIoControl): at most this many, for at most this long.
+   Its records reach the handle's reap together (one reap IRP per run, not one per IoControl);
+   the time bound keeps a slow IoControl's company from holding its record back for long. */
+#define MH_BATCH_IO_CONTROL_RUN        256u
+#define MH_BATCH_IO_CONTROL_RUN_100NS  (10ull * 10000ull)  /* 10 ms: tens of reap round trips under Wine */
+
+/* Takes the oldest batched IoControl waiting, if it is File's (any handle's when File is NULL):
+   it leaves the work list and the key hash (no cancel reaches it) but keeps its Id in flight. */
+static PMH_BATCH_RECORD MhBatchTakeIoControl(PMH_DEVICE Dev, PMH_FILE File)
+{
+    PMH_BATCH_RECORD record = NULL;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Dev->BatchLock, &irql);
+    if (!IsListEmpty(&Dev->BatchWork)) {
+        record = CONTAINING_RECORD(Dev->BatchWork.Flink, MH_BATCH_RECORD, WorkLink);
+        if (File != NULL && record->File != File) {
+            record = NULL;
+        } else {
+            RemoveEntryList(&record->WorkLink);
+            InitializeListHead(&record->WorkLink);
+            RemoveEntryList(&record->KeyLink);
+            InitializeListHead(&record->KeyLink);
+            record->Running = TRUE;
+            if (File == NULL) {
+                MhFileReference(record->File);  /* linked until now, so its handle had not gone */
+            }
+        }
+    }
+    KeReleaseSpinLock(&Dev->BatchLock, irql);
+    return record;
 }
 
 /*++
 Routine Description:
-    CANCEL: the handle's send with Id (or every one, MH_BATCH_CANCEL_ALL) completes as cancelled.
-    Records apply in order: a send later in the same batch is not there yet for a cancel before it
-    (it may carry the Id of a send that completed meanwhile), unless Everything (the handle goes).
+    On a host DDI worker (MhControlRunDdiWork, when DdiQueue gave it no IRP): runs the oldest
+    batched IoControl waiting, then those of the same handle that follow it (a run: at most
+    MH_BATCH_IO_CONTROL_RUN, for at most MH_BATCH_IO_CONTROL_RUN_100NS), each through
+    MhHostIoControl as the IO_CONTROL IOCTL runs it, and hands the run's completion records to the
+    handle's reap together. A BATCH_SUBMIT with IoControls submits one work call, and
+    a run that leaves IoControls waiting (any handle's) submits the next: the work list is never
+    left without a call to come, and a storm costs no worker wake-up per IoControl. The DDIs are
+    serialized by the Miracast-class lock anyway, so one run at a time loses nothing. A
+    reference keeps the handle's state while the miniport runs them; a handle that went meanwhile
+    gets no records. A work call that finds nothing (the IoControls were cancelled, or
+    taken by a run meanwhile) returns at once.
+Return Value:
+    TRUE when at least one ran.
+--*/
+_IRQL_requires_(PASSIVE_LEVEL)
+BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev)
+{
+    PMH_BATCH_RECORD record = MhBatchTakeIoControl(Dev, NULL);
+    LIST_ENTRY ran, dropped;
+    PMH_FILE file;
+    ULONG64 first;
+    ULONG count = 0;
+    BOOLEAN gone, more;
+    KIRQL irql;
+
+    if (record == NULL) {
+        return FALSE;
+    }
+    file = record->File;
+    first = KeQueryInterruptTime();
+    InitializeListHead(&ran);
+    while (record != NULL) {
+        PUCHAR output = (PUCHAR)(record + 1);
+        ULONG bytes = 0;
+        NTSTATUS status = MhHostIoControl(Dev->Host, file, record->ContextId, record->Flags,
+                                          output + record->OutputRoom, record->InputSize, output,
+                                          record->OutputRoom, &bytes);
+        if (!NT_SUCCESS(status)) {
+            bytes = 0;
+        }
+        record->Completion.RequestStatus = status;
+        record->Completion.Status = status;
+        record->Completion.Information = bytes;
+        record->Completion.OutputSize = bytes;
+        record->Completion.RecordSize = MH_ALIGN8((ULONG)sizeof(MH_BATCH_COMPLETION) + bytes);
+        InsertTailList(&ran, &record->WorkLink);
+        count++;
+        record = (count < MH_BATCH_IO_CONTROL_RUN && KeQueryInterruptTime() - first < MH_BATCH_IO_CONTROL_RUN_100NS)
+                     ? MhBatchTakeIoControl(Dev, file) : NULL;
+    }
+
+    InitializeListHead(&dropped);
+    KeAcquireSpinLock(&Dev->BatchLock, &irql);
+    gone = file->Batch.Gone;
+    while (!IsListEmpty(&ran)) {
+        record = CONTAINING_RECORD(RemoveHeadList(&ran), MH_BATCH_RECORD, WorkLink);
+        InitializeListHead(&record->WorkLink);
+        MhBatchUnlinkLocked(Dev, record);
+        InsertTailList(gone ? &dropped : &file->Batch.Done, &record->IdLink);
+    }
+    more = !IsListEmpty(&Dev->BatchWork);
+    KeReleaseSpinLock(&Dev->BatchLock, irql);
+    if (more) {
+        MhHostSubmitDdiWork(Dev->Host);
+    }
+    MhBatchFreeList(Dev, &dropped);     /* a handle that went gets no records */
+    if (!gone) {
+        MhBatchServiceReaps(Dev, file);
+    }
+    MhFileDereference(Dev, file);
+    return TRUE;
+}
+
+/*++
+Routine Description:
+    CANCEL: the handle's send or IoControl with Id (or every one, MH_BATCH_CANCEL_ALL) completes as
+    cancelled; an IoControl a worker is running is left to finish. Records apply in order: a request
+    later in the same batch is not there yet for a cancel before it (it may carry the Id of one that
+    completed meanwhile), unless Everything (the handle goes).
 --*/
 static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *Entry, BOOLEAN Everything)
 {
@@ -325,7 +465,7 @@ static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *E
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     if ((Entry->Flags & MH_BATCH_CANCEL_ALL) == 0) {
         PMH_BATCH_RECORD record = MhBatchFindIdLocked(Dev, File, Entry->Id);
-        if (record != NULL && (record->Applied || Everything)) {
+        if (record != NULL && !record->Running && (record->Applied || Everything)) {
             MhBatchFinishLocked(Dev, record, STATUS_CANCELLED);
             cancelled++;
         }
@@ -335,7 +475,7 @@ static VOID MhBatchCancel(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *E
             while (entry != &File->Batch.Ids[i]) {
                 PMH_BATCH_RECORD record = CONTAINING_RECORD(entry, MH_BATCH_RECORD, IdLink);
                 entry = entry->Flink;
-                if (record->Applied || Everything) {
+                if (!record->Running && (record->Applied || Everything)) {
                     MhBatchFinishLocked(Dev, record, STATUS_CANCELLED);
                     cancelled++;
                 }
@@ -351,16 +491,16 @@ Routine Description:
     Checks a whole BATCH_SUBMIT input before anything is applied: the header, every record's kind,
     fields, sizes and record size, and that the records exactly fill the input.
 Arguments:
-    Sends - receives the number of SEND_MESSAGE records.
+    Tracked - receives the number of SEND_MESSAGE and IO_CONTROL records (each gets a record).
 Return Value:
     STATUS_SUCCESS, STATUS_INVALID_PARAMETER (layout) or STATUS_INVALID_BUFFER_SIZE (a size over
     its limit).
 --*/
-static NTSTATUS MhBatchCheck(const UCHAR *Buffer, ULONG Length, PULONG Sends)
+static NTSTATUS MhBatchCheck(const UCHAR *Buffer, ULONG Length, PULONG Tracked)
 {
     MH_BATCH_HEADER header;
     ULONG offset = sizeof(MH_BATCH_HEADER);
-    ULONG sends = 0;
+    ULONG tracked = 0;
     ULONG i;
 
     if (Length < sizeof(MH_BATCH_HEADER)) {
@@ -391,7 +531,16 @@ static NTSTATUS MhBatchCheck(const UCHAR *Buffer, ULONG Length, PULONG Sends)
             if (entry->InputSize > MH_MAX_MESSAGE_BYTES || entry->OutputSize > MH_MAX_MESSAGE_BYTES) {
                 return STATUS_INVALID_BUFFER_SIZE;
             }
-            sends++;
+            tracked++;
+            break;
+        case MH_BATCH_IO_CONTROL:
+            if ((entry->Flags & ~MH_IO_CONTROL_HARDWARE_ACCESS) != 0) {
+                return STATUS_INVALID_PARAMETER;
+            }
+            if (entry->InputSize > MH_MAX_IO_CONTROL_BYTES || entry->OutputSize > MH_MAX_IO_CONTROL_BYTES) {
+                return STATUS_INVALID_BUFFER_SIZE;
+            }
+            tracked++;
             break;
         case MH_BATCH_CANCEL:
             if ((entry->Flags & ~MH_BATCH_CANCEL_ALL) != 0 || entry->ContextId != 0 ||
@@ -412,7 +561,7 @@ static NTSTATUS MhBatchCheck(const UCHAR *Buffer, ULONG Length, PULONG Sends)
     if (offset != Length) {
         return STATUS_INVALID_PARAMETER;
     }
-    *Sends = sends;
+    *Tracked = tracked;
     return STATUS_SUCCESS;
 }
 
@@ -424,7 +573,7 @@ Return Value:
     STATUS_SUCCESS; MH_STATUS_BATCH_DUPLICATE_ID, MH_STATUS_BATCH_FULL, STATUS_FILE_CLOSED (nothing
     linked: the caller frees the records).
 --*/
-static NTSTATUS MhBatchLink(PMH_DEVICE Dev, PMH_FILE File, MH_BATCH_SEND *Sends, ULONG Count)
+static NTSTATUS MhBatchLink(PMH_DEVICE Dev, PMH_FILE File, MH_BATCH_ITEM *Items, ULONG Count)
 {
     NTSTATUS status = STATUS_SUCCESS;
     KIRQL irql;
@@ -437,7 +586,7 @@ static NTSTATUS MhBatchLink(PMH_DEVICE Dev, PMH_FILE File, MH_BATCH_SEND *Sends,
         status = MH_STATUS_BATCH_FULL;
     }
     for (; NT_SUCCESS(status) && linked < Count; linked++) {
-        PMH_BATCH_RECORD record = Sends[linked].Record;
+        PMH_BATCH_RECORD record = Items[linked].Record;
         if (MhBatchFindIdLocked(Dev, File, record->Completion.Id) != NULL) {
             status = MH_STATUS_BATCH_DUPLICATE_ID;
             break;
@@ -446,11 +595,11 @@ static NTSTATUS MhBatchLink(PMH_DEVICE Dev, PMH_FILE File, MH_BATCH_SEND *Sends,
     }
     if (!NT_SUCCESS(status)) {
         for (i = 0; i < linked; i++) {
-            RemoveEntryList(&Sends[i].Record->IdLink);
+            RemoveEntryList(&Items[i].Record->IdLink);
         }
     } else {
         for (i = 0; i < Count; i++) {
-            InsertTailList(MhBatchKeyBucket(Dev, Sends[i].Key), &Sends[i].Record->KeyLink);
+            InsertTailList(MhBatchKeyBucket(Dev, Items[i].Key), &Items[i].Record->KeyLink);
         }
         File->Batch.InFlight += Count;
         MH_STAT_ADD(Dev->Stats, IrpsPending, Count);
@@ -462,19 +611,70 @@ static NTSTATUS MhBatchLink(PMH_DEVICE Dev, PMH_FILE File, MH_BATCH_SEND *Sends,
 
 /*++
 Routine Description:
-    BATCH_SUBMIT: checks the whole batch, makes a record per send, links them all (or refuses the
-    batch with nothing applied), then applies the records in order: sends go to the host, cancels
-    complete their sends. Completes at once; results come through BATCH_REAP.
+    The IO_CONTROL records of a checked batch name contexts of this handle: one of another handle
+    refuses the whole batch (MH_STATUS_NOT_OWNER), as the IOCTL would refuse itself. An unknown or
+    destroyed context is the record's own result when it runs (the context may go meanwhile anyway).
+--*/
+static NTSTATUS MhBatchCheckOwners(PMH_DEVICE Dev, PMH_FILE File, const UCHAR *Buffer, ULONG Count)
+{
+    ULONG i, offset = sizeof(MH_BATCH_HEADER);
+
+    for (i = 0; i < Count; i++) {
+        const MH_BATCH_ENTRY *entry = (const MH_BATCH_ENTRY *)(Buffer + offset);
+        offset += entry->RecordSize;
+        if (entry->Kind == MH_BATCH_IO_CONTROL &&
+            MhHostCheckContext(Dev->Host, File, entry->ContextId) == MH_STATUS_NOT_OWNER) {
+            return MH_STATUS_NOT_OWNER;
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+/* A send's or IoControl's record, before it is linked: its Id, and an IoControl's own copy of its
+   input (the system buffer goes when BATCH_SUBMIT completes; the IoControl runs later). */
+static PMH_BATCH_RECORD MhBatchMakeRecord(PMH_DEVICE Dev, PMH_FILE File, const MH_BATCH_ENTRY *Entry)
+{
+    ULONG inputRoom = (Entry->Kind == MH_BATCH_IO_CONTROL) ? Entry->InputSize : 0;
+    PMH_BATCH_RECORD record = (PMH_BATCH_RECORD)MhAlloc(
+        Dev->Host, MhPoolDdiBuffer, sizeof(MH_BATCH_RECORD) + (SIZE_T)Entry->OutputSize + inputRoom);
+
+    if (record == NULL) {
+        return NULL;
+    }
+    RtlZeroMemory(record, sizeof(MH_BATCH_RECORD));
+    InitializeListHead(&record->KeyLink);
+    InitializeListHead(&record->WorkLink);
+    record->File = File;
+    record->Kind = Entry->Kind;
+    record->OutputRoom = Entry->OutputSize;
+    record->ContextId = Entry->ContextId;
+    record->Flags = Entry->Flags;
+    record->InputSize = inputRoom;
+    record->Completion.Id = Entry->Id;
+    if (inputRoom != 0) {
+        RtlCopyMemory((PUCHAR)(record + 1) + Entry->OutputSize, Entry + 1, inputRoom);
+    }
+    return record;
+}
+
+/*++
+Routine Description:
+    BATCH_SUBMIT: checks the whole batch, makes a record per send and IoControl, links them all (or
+    refuses the batch with nothing applied), then applies the records in order: sends go to the
+    host, IoControls to the host's DDI workers, cancels complete their requests. Completes at once;
+    results come through BATCH_REAP.
 Return Value:
-    STATUS_SUCCESS, or the batch's refusal (see MhBatchCheck, MhBatchLink; STATUS_INSUFFICIENT_RESOURCES).
+    STATUS_SUCCESS, or the batch's refusal (see MhBatchCheck, MhBatchCheckOwners, MhBatchLink;
+    STATUS_INSUFFICIENT_RESOURCES).
 --*/
 _Use_decl_annotations_
 NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
 {
     const UCHAR *buffer = MH_BUFFER(Irp);
     ULONG length = MH_IN_LENGTH(Irp);
-    MH_BATCH_SEND *sends = NULL;
-    ULONG sendCount = 0, made = 0, next = 0;
+    MH_BATCH_ITEM *items = NULL;
+    ULONG itemCount = 0, made = 0, next = 0, ioControlsQueued = 0;
+    ULONG kinds[MH_BATCH_IO_CONTROL + 1] = { 0 };
     ULONG offset, i, count;
     NTSTATUS status;
 
@@ -482,47 +682,46 @@ NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR 
     if (MH_OUT_LENGTH(Irp) != 0) {
         return STATUS_INVALID_PARAMETER;
     }
-    status = MhBatchCheck(buffer, length, &sendCount);
+    status = MhBatchCheck(buffer, length, &itemCount);
     if (!NT_SUCCESS(status)) {
         return status;
     }
     count = ((const MH_BATCH_HEADER *)buffer)->Count;
+    status = MhBatchCheckOwners(Dev, File, buffer, count);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
 
     /* Every allocation before anything is applied. */
-    if (sendCount != 0) {
-        sends = (MH_BATCH_SEND *)MhAlloc(Dev->Host, MhPoolDdiBuffer, sendCount * sizeof(MH_BATCH_SEND));
-        if (sends == NULL) {
+    if (itemCount != 0) {
+        items = (MH_BATCH_ITEM *)MhAlloc(Dev->Host, MhPoolDdiBuffer, itemCount * sizeof(MH_BATCH_ITEM));
+        if (items == NULL) {
             return STATUS_INSUFFICIENT_RESOURCES;
         }
     }
     for (i = 0, offset = sizeof(MH_BATCH_HEADER); i < count; i++) {
         const MH_BATCH_ENTRY *entry = (const MH_BATCH_ENTRY *)(buffer + offset);
         offset += entry->RecordSize;
-        if (entry->Kind != MH_BATCH_SEND_MESSAGE) {
+        if (entry->Kind == MH_BATCH_CANCEL) {
             continue;
         }
-        sends[made].Record = (PMH_BATCH_RECORD)MhAlloc(Dev->Host, MhPoolDdiBuffer,
-                                                       sizeof(MH_BATCH_RECORD) + entry->OutputSize);
-        if (sends[made].Record == NULL) {
+        items[made].Record = MhBatchMakeRecord(Dev, File, entry);
+        if (items[made].Record == NULL) {
             status = STATUS_INSUFFICIENT_RESOURCES;
             break;
         }
-        RtlZeroMemory(sends[made].Record, sizeof(MH_BATCH_RECORD));
-        sends[made].Key = MhNextRequestId(Dev) | MH_BATCH_KEY_BIT;
-        sends[made].Record->File = File;
-        sends[made].Record->Key = sends[made].Key;
-        sends[made].Record->OutputRoom = entry->OutputSize;
-        sends[made].Record->Completion.Id = entry->Id;
+        items[made].Key = MhNextRequestId(Dev) | MH_BATCH_KEY_BIT;
+        items[made].Record->Key = items[made].Key;
         made++;
     }
     if (NT_SUCCESS(status)) {
-        status = MhBatchLink(Dev, File, sends, sendCount);
+        status = MhBatchLink(Dev, File, items, itemCount);
     }
     if (!NT_SUCCESS(status)) {
         for (i = 0; i < made; i++) {
-            MhFree(Dev->Host, MhPoolDdiBuffer, sends[i].Record);
+            MhFree(Dev->Host, MhPoolDdiBuffer, items[i].Record);
         }
-        MhFree(Dev->Host, MhPoolDdiBuffer, sends);
+        MhFree(Dev->Host, MhPoolDdiBuffer, items);
         return status;
     }
 
@@ -531,20 +730,32 @@ NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR 
     for (i = 0, offset = sizeof(MH_BATCH_HEADER); i < count; i++) {
         const MH_BATCH_ENTRY *entry = (const MH_BATCH_ENTRY *)(buffer + offset);
         offset += entry->RecordSize;
+        kinds[entry->Kind]++;
         if (entry->Kind == MH_BATCH_CANCEL) {
             MhBatchCancel(Dev, File, entry, FALSE);
             continue;
         }
-        MhBatchApplied(Dev, sends[next].Key);
+        if (entry->Kind == MH_BATCH_IO_CONTROL) {
+            ioControlsQueued += MhBatchApplied(Dev, items[next].Key) ? 1 : 0;
+            next++;
+            continue;
+        }
+        MhBatchApplied(Dev, items[next].Key);
         status = MhHostSendMessage(Dev->Host, File, entry->ContextId, entry + 1, entry->InputSize,
-                                   entry->OutputSize, sends[next].Key);
+                                   entry->OutputSize, items[next].Key);
         if (status != STATUS_PENDING) {
-            MhBatchSendFailed(Dev, sends[next].Key, status);
+            MhBatchSendFailed(Dev, items[next].Key, status);
         }
         next++;
     }
-    MhFree(Dev->Host, MhPoolDdiBuffer, sends);
+    MhFree(Dev->Host, MhPoolDdiBuffer, items);
+    if (ioControlsQueued != 0) {
+        MhHostSubmitDdiWork(Dev->Host);     /* one run takes them all, a hold at a time (MhBatchRunIoControl) */
+    }
     MH_STAT_INC(Dev->Stats, BatchSubmits);
+    MH_STAT_ADD(Dev->Stats, BatchSendRecords, kinds[MH_BATCH_SEND_MESSAGE]);
+    MH_STAT_ADD(Dev->Stats, BatchIoControlRecords, kinds[MH_BATCH_IO_CONTROL]);
+    MH_STAT_ADD(Dev->Stats, BatchCancelRecords, kinds[MH_BATCH_CANCEL]);
     MhStatMax(MH_STAT_PTR(Dev->Stats, BatchSubmitMax), count);
     MhBatchServiceReaps(Dev, File);
     return STATUS_SUCCESS;

@@ -24,7 +24,9 @@ Abstract:
         host request key (MH_DEVICE.BatchKeys) and by its Id (MH_FILE.Batch.Ids) while in flight,
         then on its handle's Done list until a BATCH_REAP copies it out and frees it. Whoever
         unlinks it under BatchLock owns it. Records hold no reference on their handle: the handle's
-        going (MhBatchHandleGone) frees every record it still has.
+        going (MhBatchHandleGone) frees every record it still has. A batched IoControl's record
+        also waits on MH_DEVICE.BatchWork until a host DDI worker takes it (MhBatchRunIoControl);
+        the worker holds a reference on its handle while the miniport runs it, and then owns it.
 
     Locking, outermost first (never call the host or complete an IRP holding any):
       MH_DEVICE.Lock             the files list, handle state, request ids
@@ -89,6 +91,7 @@ typedef struct _MH_DEVICE {
 #define MH_BATCH_KEY_BUCKETS 1024u  /* a power of two */
     KSPIN_LOCK BatchLock;
     LIST_ENTRY BatchKeys[MH_BATCH_KEY_BUCKETS]; /* records in flight, hashed by host request key */
+    LIST_ENTRY BatchWork;       /* batched IoControls waiting for a host DDI worker, oldest first */
 } MH_DEVICE, *PMH_DEVICE;
 
 #define MH_IN_LENGTH(Irp)  (IoGetCurrentIrpStackLocation(Irp)->Parameters.DeviceIoControl.InputBufferLength)
@@ -146,6 +149,9 @@ VOID MhBatchInitializeFile(PMH_FILE File);
 VOID MhBatchSendCompleted(PMH_DEVICE Dev, ULONG64 RequestKey, const IO_STATUS_BLOCK *IoStatus,
                           const VOID *Output, ULONG OutputSize);
 VOID MhBatchHandleGone(PMH_DEVICE Dev, PMH_FILE File);
+/* On a host DDI worker: runs one batched IoControl waiting, if any (TRUE when one ran). */
+_IRQL_requires_(PASSIVE_LEVEL)
+BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev);
 
 /* mh_security.c: the control device only for SYSTEM and Administrators. */
 NTSTATUS MhSecureDevice(PDEVICE_OBJECT DeviceObject);

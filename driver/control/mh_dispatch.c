@@ -17,7 +17,8 @@ Abstract:
       - SendQueue: SEND_MESSAGE waits for the miniport's callback (mh_ioctl_agent.c);
       - ReceiveQueue: AGENT_RECEIVE waits for a message (mh_ioctl_agent.c);
       - ChunkQueue: READ_CHUNKS waits for a chunk (mh_ioctl_chunks.c);
-      - ReapQueue: BATCH_REAP waits for a completion record (mh_batch.c; BATCH_SUBMIT never pends).
+      - ReapQueue: BATCH_REAP waits for a completion record (mh_batch.c; BATCH_SUBMIT never pends:
+        its IoControls wait on the device's BatchWork list for the same host DDI workers).
     Nothing here waits: under Wine every IRP of the device is dispatched on one thread.
 
 Environment:
@@ -262,6 +263,7 @@ NTSTATUS MhDispatchDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
     ULONG i;
 
     InterlockedIncrement(&dev->ActiveDispatches);
+    MH_STAT_INC(dev->Stats, IoctlsDispatched);
     if (dev->Unloading) {
         status = STATUS_DELETE_PENDING;
         goto End;

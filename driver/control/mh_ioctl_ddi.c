@@ -103,7 +103,10 @@ NTSTATUS MhIoctlIoControl(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR In
 Routine Description:
     On a host DDI worker: takes one DDI IRP off DdiQueue (none when it was cancelled meanwhile),
     runs it (its parameters were validated at dispatch) and completes it at this routine's one
-    completion point. The IRP held a reference on its handle's state, released here.
+    completion point. The IRP held a reference on its handle's state, released here. With no IRP
+    queued, the call runs batched IoControls instead (mh_batch.c): each queued IRP made one work
+    call, and the batched IoControls always have one to come, so whichever a call takes, every
+    item gets one.
 --*/
 VOID MhControlRunDdiWork(PVOID Context)
 {
@@ -115,6 +118,7 @@ VOID MhControlRunDdiWork(PVOID Context)
     NTSTATUS status;
 
     if (irp == NULL) {
+        (VOID)MhBatchRunIoControl(dev);
         return;
     }
     file = MhFileFromIrp(irp);

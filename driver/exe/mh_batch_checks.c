@@ -1,7 +1,8 @@
 /*
  * mh_batch_checks.c - the raw C client's checks of the batched transport (BATCH_SUBMIT,
- * BATCH_REAP): results, per-message cancel, refusal of malformed batches with nothing applied,
- * and a handle that goes with sends in flight. Each leaves the driver as it found it.
+ * BATCH_REAP): results, batched IoControls equal to the classic IOCTL's, per-message cancel,
+ * refusal of malformed batches with nothing applied, and a handle that goes with sends in flight.
+ * Each leaves the driver as it found it.
  */
 #include "mh_batch_io.h"
 #include "mh_checks.h"
@@ -131,6 +132,98 @@ done:
     return ok;
 }
 
+/* One IoControl the batched and the classic path must answer alike. */
+typedef struct ioc_case {
+    const char *name;
+    ULONG command;
+    ULONG flags;
+    DWORD data_len, out_size;
+    BOOL unknown_context;
+} ioc_case;
+
+BOOL mh_check_batch_io_control(check_ctx *c)
+{
+    HANDLE h = c->h;
+    static const ioc_case cases[] = {
+        { "echo of 300 bytes", MP_CMD_ECHO, 0, 300, 300, FALSE },
+        { "echo with HardwareAccess", MP_CMD_ECHO, MH_IO_CONTROL_HARDWARE_ACCESS, 10, 10, FALSE },
+        { "echo into a short output", MP_CMD_ECHO, 0, 10, 4, FALSE },
+        { "echo of nothing", MP_CMD_ECHO, 0, 0, 16, FALSE },
+        { "an unknown miniport command", 0x7777, 0, 0, 4, FALSE },
+        { "an unknown context", MP_CMD_ECHO, 0, 10, 10, TRUE },
+    };
+    enum { CASES = sizeof(cases) / sizeof(cases[0]) };
+    MH_CONTEXT_INFO info = {0};
+    unsigned char data[300], classic[CASES][300], in[sizeof(MP_IOCTL_HEADER) + 300];
+    LONG classic_status[CASES];
+    DWORD classic_bytes[CASES];
+    unsigned char *out = (unsigned char *)malloc(REAP_SIZE);
+    const MH_BATCH_COMPLETION *r;
+    unsigned seen_times[CASES + 1];
+    mh_batch b;
+    MH_STATS before, after;
+    DWORD got = 0, start;
+    unsigned reaped = 0, i;
+    BOOL ok = FALSE;
+
+    memset(seen_times, 0, sizeof(seen_times));
+    for (i = 0; i < sizeof(data); i++) data[i] = (unsigned char)(i * 7 + 1);
+    mh_batch_init(&b);
+    EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
+    for (i = 0; i < CASES; i++) {
+        MP_IOCTL_HEADER cmd = { cases[i].command, 0, 0, 0 };
+        ULONG64 context = cases[i].unknown_context ? 987654321 : info.ContextId;
+        classic_bytes[i] = 0;
+        memset(classic[i], 0, sizeof(classic[i]));
+        classic_status[i] = mh_io_control(h, context, cases[i].flags, &cmd, data, cases[i].data_len,
+                                          cases[i].out_size ? classic[i] : NULL, cases[i].out_size, &classic_bytes[i]);
+        memcpy(in, &cmd, sizeof(cmd));
+        memcpy(in + sizeof(cmd), data, cases[i].data_len);
+        mh_batch_add_io_control(&b, i + 1, context, cases[i].flags, in, (DWORD)sizeof(cmd) + cases[i].data_len,
+                                cases[i].out_size);
+    }
+    EXPECT(classic_status[0] == 0 && classic_bytes[0] == 300, "the classic echo: 0x%08lX, %lu bytes",
+           (unsigned long)classic_status[0], (unsigned long)classic_bytes[0]);
+    before = stats_of(h);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of the IoControls");
+    start = GetTickCount();
+    while (reaped < CASES && GetTickCount() - start < 5000) {
+        LONG status = mh_batch_reap(h, out, REAP_SIZE, 5000, &got);
+        EXPECT(NT_SUCCESS(status) && status != MH_STATUS_PENDING, "BATCH_REAP: 0x%08lX", (unsigned long)status);
+        for (r = mh_batch_first(out, got); r != NULL; r = mh_batch_next(out, got, r)) {
+            unsigned k = (unsigned)r->Id - 1;
+            EXPECT(r->Id >= 1 && r->Id <= CASES, "a record for id %llu, never submitted", r->Id);
+            seen_times[k]++;
+            reaped++;
+            EXPECT(r->RequestStatus == classic_status[k] && r->Status == classic_status[k],
+                   "%s: batched 0x%08lX (status 0x%08lX), classic 0x%08lX", cases[k].name, (unsigned long)r->RequestStatus,
+                   (unsigned long)r->Status, (unsigned long)classic_status[k]);
+            EXPECT(r->Information == classic_bytes[k] && r->OutputSize == classic_bytes[k] &&
+                   memcmp(r + 1, classic[k], classic_bytes[k]) == 0,
+                   "%s: batched %llu bytes, classic %lu, or other bytes", cases[k].name, r->Information,
+                   (unsigned long)classic_bytes[k]);
+            EXPECT(r->RecordSize == MH_ALIGN8((ULONG)sizeof(*r) + r->OutputSize), "%s: record size %lu", cases[k].name,
+                   (unsigned long)r->RecordSize);
+        }
+    }
+    for (i = 0; i < CASES; i++) {
+        EXPECT(seen_times[i] == 1, "%s: %u completion records", cases[i].name, seen_times[i]);
+    }
+    after = stats_of(h);
+    EXPECT(after.BatchSubmits - before.BatchSubmits == 1, "BatchSubmits moved by %llu", after.BatchSubmits - before.BatchSubmits);
+    EXPECT(after.BatchIoControlRecords - before.BatchIoControlRecords == CASES, "BatchIoControlRecords moved by %llu",
+           after.BatchIoControlRecords - before.BatchIoControlRecords);
+    EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
+    info.ContextId = 0;
+    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    ok = TRUE;
+done:
+    if (info.ContextId) mh_destroy_context(h, info.ContextId);
+    mh_batch_free(&b);
+    free(out);
+    return ok;
+}
+
 BOOL mh_check_batch_cancel(check_ctx *c)
 {
     HANDLE h = c->h;
@@ -210,10 +303,14 @@ enum {
     FLAW_RECORD_PAST_END, FLAW_KIND, FLAW_RESERVED, FLAW_SEND_FLAGS, FLAW_CANCEL_FIELDS, FLAW_INPUT_OVER,
     FLAW_OUTPUT_OVER, FLAW_DUPLICATE_IN_BATCH, FLAW_DUPLICATE_IN_FLIGHT, FLAW_OUTPUT_BUFFER, FLAW_TRAILING,
     FLAW_SHORT_HEADER,
+    /* The second record an IoControl instead of a send: */
+    FLAW_IOC_FIRST, FLAW_IOC_FLAGS = FLAW_IOC_FIRST, FLAW_IOC_INPUT_OVER, FLAW_IOC_OUTPUT_OVER, FLAW_IOC_RECORD_SIZE,
+    FLAW_IOC_OTHER_HANDLE, FLAW_IOC_DUPLICATE_IN_FLIGHT,
 };
 
-static LONG submit_flawed(HANDLE h, ULONG64 context_id, int kind)
+static LONG submit_flawed(HANDLE h, ULONG64 context_id, ULONG64 other_context_id, int kind)
 {
+    static const MP_IOCTL_HEADER echo = { MP_CMD_ECHO, 0, 0, 0 };
     mh_batch b;
     MH_BATCH_HEADER *header;
     MH_BATCH_ENTRY *first, *second;
@@ -223,8 +320,13 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, int kind)
 
     mh_batch_init(&b);
     mh_batch_add_send(&b, 1, context_id, "first", 5, 5);
-    mh_batch_add_send(&b, kind == FLAW_DUPLICATE_IN_BATCH ? 1 : (kind == FLAW_DUPLICATE_IN_FLIGHT ? 100 : 2),
-                      context_id, "second", 6, 6);
+    if (kind >= FLAW_IOC_FIRST) {
+        mh_batch_add_io_control(&b, kind == FLAW_IOC_DUPLICATE_IN_FLIGHT ? 100 : 2,
+                                kind == FLAW_IOC_OTHER_HANDLE ? other_context_id : context_id, 0, &echo, sizeof(echo), 16);
+    } else {
+        mh_batch_add_send(&b, kind == FLAW_DUPLICATE_IN_BATCH ? 1 : (kind == FLAW_DUPLICATE_IN_FLIGHT ? 100 : 2),
+                          context_id, "second", 6, 6);
+    }
     mh_batch_add_cancel(&b, 42, FALSE);
     header = (MH_BATCH_HEADER *)b.buffer;
     header->Count = b.count;
@@ -248,6 +350,10 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, int kind)
     case FLAW_OUTPUT_OVER: second->OutputSize = MH_MAX_MESSAGE_BYTES + 1; break;
     case FLAW_TRAILING: header->BytesUsed += 8; length += 8; break;
     case FLAW_SHORT_HEADER: length = 4; break;
+    case FLAW_IOC_FLAGS: second->Flags = MH_IO_CONTROL_HARDWARE_ACCESS << 1; break;
+    case FLAW_IOC_INPUT_OVER: second->InputSize = MH_MAX_IO_CONTROL_BYTES + 1; break;
+    case FLAW_IOC_OUTPUT_OVER: second->OutputSize = MH_MAX_IO_CONTROL_BYTES + 1; break;
+    case FLAW_IOC_RECORD_SIZE: second->RecordSize += 8; break;
     default: break;
     }
     if (kind == FLAW_TRAILING) {
@@ -282,8 +388,15 @@ BOOL mh_check_batch_malformed(check_ctx *c)
         { "an output buffer", FLAW_OUTPUT_BUFFER, MH_STATUS_INVALID_PARAMETER },
         { "bytes after the last record", FLAW_TRAILING, MH_STATUS_INVALID_PARAMETER },
         { "a header cut short", FLAW_SHORT_HEADER, MH_STATUS_INVALID_PARAMETER },
+        { "an IoControl with an unknown flag", FLAW_IOC_FLAGS, MH_STATUS_INVALID_PARAMETER },
+        { "an IoControl's InputSize over the limit", FLAW_IOC_INPUT_OVER, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "an IoControl's OutputSize over the limit", FLAW_IOC_OUTPUT_OVER, MH_STATUS_INVALID_BUFFER_SIZE },
+        { "an IoControl's RecordSize 8 long", FLAW_IOC_RECORD_SIZE, MH_STATUS_INVALID_PARAMETER },
+        { "an IoControl on another handle's context", FLAW_IOC_OTHER_HANDLE, MH_STATUS_NOT_OWNER },
+        { "an IoControl with an id still in flight", FLAW_IOC_DUPLICATE_IN_FLIGHT, MH_STATUS_DUPLICATE_ID },
     };
-    MH_CONTEXT_INFO info = {0};
+    MH_CONTEXT_INFO info = {0}, others = {0};
+    HANDLE other = mh_open();
     unsigned char *out = (unsigned char *)malloc(REAP_SIZE);
     mh_batch b;
     MH_STATS before, after;
@@ -292,6 +405,9 @@ BOOL mh_check_batch_malformed(check_ctx *c)
     BOOL ok = FALSE;
 
     mh_batch_init(&b);
+    EXPECT(other != INVALID_HANDLE_VALUE, "a second handle does not open");
+    EXPECT_STATUS(mh_configure_miniport(h, 2), 0, "CONFIGURE_MINIPORT 2 sessions (one for each handle)");
+    EXPECT_STATUS(mh_create_context(other, &others), 0, "CreateContext on the second handle");
     EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
     /* Held far longer than the check runs, so no counter moves but by a flawed batch. */
     EXPECT_STATUS(mh_configure_responder(h, TRUE, 0, 10000), 0, "CONFIGURE_RESPONDER delay 10 s");
@@ -299,11 +415,12 @@ BOOL mh_check_batch_malformed(check_ctx *c)
     EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of the held send");
     for (i = 0; i < sizeof(flaws) / sizeof(flaws[0]); i++) {
         before = stats_of(h);
-        EXPECT_STATUS(submit_flawed(h, info.ContextId, flaws[i].kind), flaws[i].expect, flaws[i].name);
+        EXPECT_STATUS(submit_flawed(h, info.ContextId, others.ContextId, flaws[i].kind), flaws[i].expect, flaws[i].name);
         after = stats_of(h);
-        /* Refused whole: not the valid first send either. */
+        /* Refused whole: not the valid first send either, nor an IoControl. */
         EXPECT(after.MessagesTotal == before.MessagesTotal && after.IrpsPending == before.IrpsPending &&
-               after.IrpsPendedTotal == before.IrpsPendedTotal && after.AllocationsOutstanding == before.AllocationsOutstanding,
+               after.IrpsPendedTotal == before.IrpsPendedTotal && after.AllocationsOutstanding == before.AllocationsOutstanding &&
+               after.BatchIoControlRecords == before.BatchIoControlRecords && after.DdiCalls == before.DdiCalls,
                "%s: applied in part (messages %llu -> %llu, pending %llu -> %llu)", flaws[i].name, before.MessagesTotal,
                after.MessagesTotal, before.IrpsPending, after.IrpsPending);
     }
@@ -315,6 +432,9 @@ BOOL mh_check_batch_malformed(check_ctx *c)
 done:
     mh_configure_responder(h, FALSE, 0, 0);
     if (info.ContextId) mh_destroy_context(h, info.ContextId);
+    if (others.ContextId) mh_destroy_context(other, others.ContextId);
+    if (other != INVALID_HANDLE_VALUE) CloseHandle(other);
+    mh_configure_miniport(h, 1);
     mh_batch_free(&b);
     free(out);
     return ok;

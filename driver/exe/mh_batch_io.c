@@ -23,14 +23,16 @@ void mh_batch_init(mh_batch *b)
     b->used = sizeof(MH_BATCH_HEADER);
 }
 
-void mh_batch_add_send(mh_batch *b, ULONG64 id, ULONG64 context_id, const void *input, DWORD input_len,
-                       DWORD output_size)
+/* A send or an IoControl: the record header, then its input, padded to 8. */
+static void add_request(mh_batch *b, ULONG kind, ULONG flags, ULONG64 id, ULONG64 context_id, const void *input,
+                        DWORD input_len, DWORD output_size)
 {
     MH_BATCH_ENTRY entry;
     memset(&entry, 0, sizeof(entry));
     entry.Id = id;
     entry.ContextId = context_id;
-    entry.Kind = MH_BATCH_SEND_MESSAGE;
+    entry.Kind = kind;
+    entry.Flags = flags;
     entry.InputSize = input_len;
     entry.OutputSize = output_size;
     entry.RecordSize = MH_ALIGN8((ULONG)sizeof(entry) + input_len);
@@ -40,6 +42,18 @@ void mh_batch_add_send(mh_batch *b, ULONG64 id, ULONG64 context_id, const void *
     memset(b->buffer + b->used + sizeof(entry) + input_len, 0, entry.RecordSize - sizeof(entry) - input_len);
     b->used += entry.RecordSize;
     b->count++;
+}
+
+void mh_batch_add_send(mh_batch *b, ULONG64 id, ULONG64 context_id, const void *input, DWORD input_len,
+                       DWORD output_size)
+{
+    add_request(b, MH_BATCH_SEND_MESSAGE, 0, id, context_id, input, input_len, output_size);
+}
+
+void mh_batch_add_io_control(mh_batch *b, ULONG64 id, ULONG64 context_id, ULONG flags, const void *input,
+                             DWORD input_len, DWORD output_size)
+{
+    add_request(b, MH_BATCH_IO_CONTROL, flags, id, context_id, input, input_len, output_size);
 }
 
 void mh_batch_add_cancel(mh_batch *b, ULONG64 id, BOOL all)

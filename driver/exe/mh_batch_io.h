@@ -16,7 +16,10 @@ typedef struct mh_batch {
 void mh_batch_init(mh_batch *b);
 void mh_batch_add_send(mh_batch *b, ULONG64 id, ULONG64 context_id, const void *input, DWORD input_len,
                        DWORD output_size);
-/* A cancel of the send with id, or of every send of the handle (all). */
+/* An IoControl: input is the miniport's whole command (its MP_IOCTL_HEADER and data); flags MH_IO_CONTROL_*. */
+void mh_batch_add_io_control(mh_batch *b, ULONG64 id, ULONG64 context_id, ULONG flags, const void *input,
+                             DWORD input_len, DWORD output_size);
+/* A cancel of the send or IoControl with id, or of every one of the handle (all). */
 void mh_batch_add_cancel(mh_batch *b, ULONG64 id, BOOL all);
 /* Fills the header, submits, and empties the batch for reuse. Returns the IRP's NTSTATUS. */
 LONG mh_batch_submit(HANDLE h, mh_batch *b);

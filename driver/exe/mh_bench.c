@@ -7,6 +7,8 @@
  *         completion port (GetQueuedCompletionStatusEx, batched); each completion is re-issued at
  *         once from the completion loop. Reports completions per second.
  *   send-batched: the same sends through the batched transport (mh_bench_send_batched).
+ *   iocontrol: the test miniport's MP_CMD_ECHO through IO_CONTROL, N in flight on the port the
+ *         same way: one IOCTL per call (the classic peer of the addon's ioControl storm).
  * Each prints one JSON line for scripts/bench to read.
  */
 #include "mh_batch_io.h"
@@ -53,23 +55,36 @@ int mh_bench_echo(unsigned calls, unsigned bytes)
     return 0;
 }
 
-int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes)
+/* One overlapped request of a port benchmark: a SEND_MESSAGE of `bytes`, or an IO_CONTROL whose
+   input is `command` (MP_CMD_ECHO and its data) and whose output room is `bytes`. */
+static BOOL issue_one(HANDLE h, mh_async *a, BOOL io_control, ULONG64 context_id, const unsigned char *command,
+                      DWORD bytes)
+{
+    if (io_control) {
+        return mh_io_control_issue(h, a, context_id, 0, command, (DWORD)sizeof(MP_IOCTL_HEADER) + bytes, bytes, NULL);
+    }
+    return mh_send_message_issue(h, a, context_id, command + sizeof(MP_IOCTL_HEADER), bytes, bytes, NULL);
+}
+
+static int bench_port(const char *mode, BOOL io_control, unsigned in_flight, unsigned completions, unsigned bytes)
 {
     HANDLE h = mh_open();
     HANDLE port = NULL;
     MH_CONTEXT_INFO info;
     mh_async *requests = NULL;
-    unsigned char payload[4096];
+    unsigned char command[sizeof(MP_IOCTL_HEADER) + 4096];
+    MP_IOCTL_HEADER echo = { MP_CMD_ECHO, 0, 0, 0 };
     OVERLAPPED_ENTRY entries[64];
     unsigned issued = 0, done = 0, failed = 0, i;
     double start, elapsed;
     int rc = 1;
 
-    if (h == INVALID_HANDLE_VALUE || in_flight == 0 || bytes > sizeof(payload)) {
+    if (h == INVALID_HANDLE_VALUE || in_flight == 0 || bytes > sizeof(command) - sizeof(echo)) {
         fprintf(stderr, "bad arguments or no device\n");
         return 1;
     }
-    memset(payload, 0x5A, sizeof(payload));
+    memset(command, 0x5A, sizeof(command));
+    memcpy(command, &echo, sizeof(echo));
     if (!NT_SUCCESS(mh_create_context(h, &info)) || !NT_SUCCESS(mh_configure_responder(h, TRUE, 0, 0))) {
         fprintf(stderr, "cannot create a context or enable the responder (another context live?)\n");
         goto out;
@@ -81,7 +96,7 @@ int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes)
     }
     start = now_us();
     for (i = 0; i < in_flight && issued < completions; i++, issued++) {
-        if (!mh_send_message_issue(h, &requests[i], info.ContextId, payload, bytes, bytes, NULL)) {
+        if (!issue_one(h, &requests[i], io_control, info.ContextId, command, bytes)) {
             failed++;
         }
     }
@@ -101,15 +116,15 @@ int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes)
             mh_async_free(a);
             if (issued < completions) {
                 issued++;
-                if (!mh_send_message_issue(h, a, info.ContextId, payload, bytes, bytes, NULL)) {
+                if (!issue_one(h, a, io_control, info.ContextId, command, bytes)) {
                     failed++;
                 }
             }
         }
     }
     elapsed = now_us() - start;
-    printf("{\"mode\":\"send\",\"inFlight\":%u,\"completions\":%u,\"failed\":%u,\"bytes\":%u,\"perSecond\":%.1f}\n",
-           in_flight, done, failed, bytes, done / (elapsed / 1e6));
+    printf("{\"mode\":\"%s\",\"inFlight\":%u,\"completions\":%u,\"failed\":%u,\"bytes\":%u,\"perSecond\":%.1f}\n",
+           mode, in_flight, done, failed, bytes, done / (elapsed / 1e6));
     rc = failed ? 1 : 0;
 out:
     mh_configure_responder(h, FALSE, 0, 0);
@@ -118,6 +133,16 @@ out:
     free(requests);
     CloseHandle(h);
     return rc;
+}
+
+int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes)
+{
+    return bench_port("send", FALSE, in_flight, completions, bytes);
+}
+
+int mh_bench_io_control(unsigned in_flight, unsigned completions, unsigned bytes)
+{
+    return bench_port("iocontrol", TRUE, in_flight, completions, bytes);
 }
 
 /*

@@ -1116,8 +1116,9 @@ static const check checks[] = {
     { "access: a read-only handle is refused write-access IOCTLs and a write-only one read-access IOCTLs (STATUS_ACCESS_DENIED)", check_access_bits, FALSE },
     { MH_WINDOWS_ONLY "security: the control device's DACL grants SYSTEM and Administrators only", check_device_acl, FALSE },
     { "batch: one BATCH_SUBMIT of sends completes through reaps, each id once with its callback's result and its own output; refused sends get their failure as their record", mh_check_batch_sends, FALSE },
+    { "batch: IoControl records are answered through reaps exactly as the classic IO_CONTROL IOCTL answers the same commands (status, BytesReturned, output)", mh_check_batch_io_control, FALSE },
     { "batch: a cancel record completes its send with STATUS_CANCELLED at once and its callback still runs once; ids of another handle or not in flight are ignored; cancel-all takes the rest", mh_check_batch_cancel, FALSE },
-    { "batch: a malformed batch (counts, sizes, record sizes, kinds, duplicate ids) is refused whole with a defined status and nothing applied", mh_check_batch_malformed, FALSE },
+    { "batch: a malformed batch (counts, sizes, record sizes, kinds, duplicate ids, IoControl flags, sizes and another handle's context) is refused whole with a defined status and nothing applied", mh_check_batch_malformed, FALSE },
     { "batch: a handle that goes with sends in flight completes them as cancelled into its pending reap and leaves nothing behind", mh_check_batch_close, FALSE },
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };

@@ -13,6 +13,7 @@ int mh_list_checks(void);
 /* The batched transport's checks (mh_batch_checks.c), rows of the checks table. */
 struct check_ctx;
 BOOL mh_check_batch_sends(struct check_ctx *c);
+BOOL mh_check_batch_io_control(struct check_ctx *c);
 BOOL mh_check_batch_cancel(struct check_ctx *c);
 BOOL mh_check_batch_malformed(struct check_ctx *c);
 BOOL mh_check_batch_close(struct check_ctx *c);
@@ -20,6 +21,8 @@ BOOL mh_check_batch_close(struct check_ctx *c);
 /* Benchmarks (mh_bench.c); each prints one JSON line. */
 int mh_bench_echo(unsigned calls, unsigned bytes);
 int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes);
+/* MP_CMD_ECHO through IO_CONTROL, in_flight kept on a completion port: one IOCTL per call. */
+int mh_bench_io_control(unsigned in_flight, unsigned completions, unsigned bytes);
 /* The same sends through the batched transport: one BATCH_SUBMIT per round of refills, one pended
    BATCH_REAP returning many results. */
 int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned bytes);

@@ -208,6 +208,26 @@ BOOL mh_send_message_issue(HANDLE h, mh_async *a, ULONG64 context_id, const void
     return ok;
 }
 
+BOOL mh_io_control_issue(HANDLE h, mh_async *a, ULONG64 context_id, ULONG flags, const void *input, DWORD input_len,
+                         DWORD output_size, HANDLE event)
+{
+    DWORD in_len = (DWORD)sizeof(MH_IO_CONTROL_IN) + input_len;
+    unsigned char *in = (unsigned char *)calloc(1, in_len);
+    MH_IO_CONTROL_IN *header = (MH_IO_CONTROL_IN *)in;
+    BOOL ok;
+
+    header->ContextId = context_id;
+    header->Flags = flags;
+    header->InputSize = input_len;
+    header->OutputSize = output_size;
+    if (input_len) {
+        memcpy(in + sizeof(*header), input, input_len);
+    }
+    ok = mh_issue(h, a, IOCTL_MH_IO_CONTROL, in, in_len, (DWORD)sizeof(MH_IO_CONTROL_OUT) + output_size, event);
+    free(in);
+    return ok;
+}
+
 LONG mh_send_message(HANDLE h, ULONG64 context_id, const void *input, DWORD input_len, DWORD output_size,
                      MH_SEND_MESSAGE_OUT *result, void *output, DWORD timeout_ms)
 {

@@ -67,6 +67,10 @@ LONG mh_io_control(HANDLE h, ULONG64 context_id, ULONG flags, const MP_IOCTL_HEA
 /* Starts a SEND_MESSAGE; the result lands in a->buffer as MH_SEND_MESSAGE_OUT + output. */
 BOOL mh_send_message_issue(HANDLE h, mh_async *a, ULONG64 context_id, const void *input, DWORD input_len,
                            DWORD output_size, HANDLE event);
+/* IO_CONTROL issued overlapped: input is the miniport's whole command; the output follows an
+   MH_IO_CONTROL_OUT in a->buffer. */
+BOOL mh_io_control_issue(HANDLE h, mh_async *a, ULONG64 context_id, ULONG flags, const void *input, DWORD input_len,
+                         DWORD output_size, HANDLE event);
 /* A SEND_MESSAGE waited for: IRP status returned, callback's IO_STATUS_BLOCK in *result. */
 LONG mh_send_message(HANDLE h, ULONG64 context_id, const void *input, DWORD input_len, DWORD output_size,
                      MH_SEND_MESSAGE_OUT *result, void *output, DWORD timeout_ms);

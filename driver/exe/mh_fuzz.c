@@ -8,7 +8,7 @@
  *   - a code of MH_IOCTL_LIST (so an IOCTL added to the contract header is fuzzed with no change
  *     here): a valid request built from the contract's structures, as is or with fields mutated to
  *     boundary values (wrong counts, sizes, offsets, ids), or plain random bytes; batches also get
- *     structure-aware flaws (build_batch: counts, record sizes, BytesUsed, duplicate ids, kinds),
+ *     structure-aware flaws (build_batch: counts, record sizes, BytesUsed, duplicate ids, kinds, IoControl flags),
  *     and their small ids meet the same ids in flight and on the thread's other handle;
  *   - a code of this device type with a random function, method and access;
  *   - a random 32-bit code (any device type).
@@ -208,11 +208,28 @@ static DWORD payload_size(fuzz_thread *t)
 }
 
 /*
- * A BATCH_SUBMIT: 1-8 sends and cancels with small ids (so ids repeat in flight on a handle, and
- * the same ids live on the thread's other handle), valid as laid out, or with one structural flaw
- * the driver must refuse whole: a count off by one, a record size off or misaligned, BytesUsed not
- * the length, a duplicate id, an unknown kind. mutate() may then break it further.
+ * A BATCH_SUBMIT: 1-8 sends, IoControls and cancels with small ids (so ids repeat in flight on a
+ * handle, and the same ids live on the thread's other handle), valid as laid out, or with one
+ * structural flaw the driver must refuse whole: a count off by one, a record size off or
+ * misaligned, BytesUsed not the length, a duplicate id, an unknown kind, an IoControl's unknown
+ * flag. IoControls carry the test miniport's harmless commands (echo, read state, an unknown one)
+ * on contexts of either handle (another handle's refuses the batch), and sizes up to past the
+ * limit. mutate() may then break it further.
  */
+static void fill_io_control(fuzz_thread *t, MH_BATCH_ENTRY *e, DWORD data_size)
+{
+    static const ULONG commands[] = { MP_CMD_ECHO, MP_CMD_READ_STATE, 0x7777 };
+    mh_rng *r = &t->rng;
+    MP_IOCTL_HEADER cmd;
+
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.Command = commands[mh_rng_below(r, 3)];
+    e->Flags = mh_rng_below(r, 4) == 0 ? MH_IO_CONTROL_HARDWARE_ACCESS : 0;
+    e->InputSize = (DWORD)sizeof(cmd) + data_size;
+    memcpy(e + 1, &cmd, sizeof(cmd));
+    random_bytes(t, (unsigned char *)(e + 1) + sizeof(cmd), data_size);
+}
+
 static void build_batch(fuzz_thread *t, unsigned char *in, DWORD *in_len)
 {
     mh_rng *r = &t->rng;
@@ -223,16 +240,23 @@ static void build_batch(fuzz_thread *t, unsigned char *in, DWORD *in_len)
 
     for (i = 0; i < count; i++) {
         MH_BATCH_ENTRY *e = (MH_BATCH_ENTRY *)p;
-        BOOL send = mh_rng_below(r, 3) != 0;
+        static const ULONG kinds[] = { MH_BATCH_SEND_MESSAGE, MH_BATCH_SEND_MESSAGE, MH_BATCH_IO_CONTROL, MH_BATCH_CANCEL };
         memset(e, 0, sizeof(*e));
         e->Id = 1 + mh_rng_below(r, 24);
-        e->Kind = send ? MH_BATCH_SEND_MESSAGE : MH_BATCH_CANCEL;
-        if (send) {
+        e->Kind = kinds[mh_rng_below(r, 4)];
+        if (e->Kind == MH_BATCH_SEND_MESSAGE) {
             e->ContextId = known_id(t, t->contexts, t->context_count);
             /* A big input only alone in its batch: the batch must fit the scratch buffer. */
             e->InputSize = (count == 1 && mh_rng_below(r, 8) == 0) ? payload_size(t) : mh_rng_below(r, 64);
             e->OutputSize = mh_rng_below(r, 4) ? mh_rng_below(r, 64) : payload_size(t);
             random_bytes(t, (unsigned char *)(e + 1), e->InputSize);
+        } else if (e->Kind == MH_BATCH_IO_CONTROL) {
+            e->ContextId = known_id(t, t->contexts, t->context_count);
+            /* Up to the limit (and one past it) only alone in its batch, as for a send. */
+            fill_io_control(t, e, (count == 1 && mh_rng_below(r, 8) == 0)
+                                      ? MH_MAX_IO_CONTROL_BYTES - (DWORD)sizeof(MP_IOCTL_HEADER) - 1 + mh_rng_below(r, 3)
+                                      : mh_rng_below(r, 48));
+            e->OutputSize = mh_rng_below(r, 4) ? mh_rng_below(r, 512) : payload_size(t);
         } else {
             e->Flags = mh_rng_below(r, 6) == 0 ? MH_BATCH_CANCEL_ALL : 0;
         }
@@ -244,13 +268,14 @@ static void build_batch(fuzz_thread *t, unsigned char *in, DWORD *in_len)
     header->Count = count;
     header->BytesUsed = (ULONG)(p - in);
     *in_len = header->BytesUsed;
-    switch (mh_rng_below(r, 12)) {
+    switch (mh_rng_below(r, 13)) {
     case 0: header->Count += mh_rng_below(r, 2) ? 1 : (ULONG)-1; break;
     case 1: last->RecordSize += mh_rng_below(r, 2) ? 8 : 1; break;
     case 2: first->RecordSize -= 8; break;
     case 3: header->BytesUsed += mh_rng_below(r, 2) ? 8 : (ULONG)-8; break;
     case 4: last->Id = first->Id; last->Kind = MH_BATCH_SEND_MESSAGE; break;   /* a duplicate, if first is a send */
-    case 5: last->Kind = 3 + mh_rng_below(r, 4); break;
+    case 5: last->Kind = MH_BATCH_IO_CONTROL + 1 + mh_rng_below(r, 4); break; /* past the last kind */
+    case 6: if (last->Kind == MH_BATCH_IO_CONTROL) last->Flags |= 0x2; break;   /* an unknown IoControl flag */
     default: break;                                                          /* valid */
     }
 }

@@ -57,6 +57,9 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "bench-send-batched") == 0) {
         return mh_bench_send_batched((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), argc >= 5 ? (unsigned)atoi(argv[4]) : 16);
     }
+    if (argc >= 4 && strcmp(argv[1], "bench-iocontrol") == 0) {
+        return mh_bench_io_control((unsigned)atoi(argv[2]), (unsigned)atoi(argv[3]), argc >= 5 ? (unsigned)atoi(argv[4]) : 16);
+    }
     if (argc >= 2 && strcmp(argv[1], "stats") == 0) {
         return print_stats();
     }
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
         return mh_unload_storm_main(argc, argv);
     }
     fprintf(stderr, "usage: mhclient check [--unload] [FILTER] | list | bench-echo CALLS [BYTES] | "
-                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | bench-send-batched IN_FLIGHT COMPLETIONS [BYTES] | stats | fuzz [--seed N] [--ioctls N] [--threads N] "
+                    "bench-send IN_FLIGHT COMPLETIONS [BYTES] | bench-send-batched IN_FLIGHT COMPLETIONS [BYTES] | bench-iocontrol IN_FLIGHT COMPLETIONS [BYTES] | stats | fuzz [--seed N] [--ioctls N] [--threads N] "
                     "[--seconds N] | unload-storm [--seed N] [--count N]\n");
     return 2;
 }

@@ -177,6 +177,19 @@ NTSTATUS MhHostSendMessage(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, co
     return status;
 }
 
+_Use_decl_annotations_
+NTSTATUS MhHostCheckContext(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId)
+{
+    PMH_HOST_CONTEXT ctx = NULL;
+    NTSTATUS status;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    status = MhContextUsableLocked(Host, Caller, ContextId, &ctx);
+    KeReleaseSpinLock(&Host->Lock, irql);
+    return status;
+}
+
 NTSTATUS MhHostConfigureMiniport(PMH_HOST Host, const MH_MINIPORT_CONFIG *Config)
 {
     NTSTATUS status;

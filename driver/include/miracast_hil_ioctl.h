@@ -34,7 +34,7 @@ Environment:
 #define MIRACAST_HIL_IOCTL_H
 
 #define MH_CONTRACT_VERSION_MAJOR 1
-#define MH_CONTRACT_VERSION_MINOR 2
+#define MH_CONTRACT_VERSION_MINOR 3
 #define MH_CONTRACT_VERSION ((MH_CONTRACT_VERSION_MAJOR << 16) | MH_CONTRACT_VERSION_MINOR)
 
 /* Names. The service name is also the driver's file name (MiracastHil.sys). */
@@ -78,7 +78,7 @@ Environment:
  * GET_ADAPTER                   -                           MH_ADAPTER_INFO (registration, children, connection, services)
  * READ_POOL                     MH_POOL_READ_IN             MH_POOL_READ_OUT + MH_POOL_TAG[] + MH_POOL_FINDING[]
  * MINIPORT_STATE                -                           the hosted miniport's own state (test hooks' ReadState)
- * BATCH_SUBMIT                  MH_BATCH_HEADER + MH_BATCH_ENTRY records  -  (the batched transport, below)
+ * BATCH_SUBMIT                  MH_BATCH_HEADER + MH_BATCH_ENTRY records  -  (the batched transport: sends, IoControls, cancels; below)
  * BATCH_REAP (pends)            -                           MH_BATCH_HEADER + MH_BATCH_COMPLETION records
  *
  * Function codes 0x12-0x1F belong to the hosted-miniport seam (chunks, adapter, tracker);
@@ -272,10 +272,19 @@ MH_STATIC_ASSERT(mh_send_message_out, sizeof(MH_SEND_MESSAGE_OUT) == 16);
  * STATUS_SUCCESS and no output; it never pends.
  *   - SEND_MESSAGE: as IOCTL_MH_SEND_MESSAGE. Exactly one completion record follows for its Id: the
  *     callback's result, the send's own failure (RequestStatus), or STATUS_CANCELLED.
- *   - CANCEL: the handle's send with Id, if still in flight, completes with STATUS_CANCELLED (its
- *     message keeps its one callback, as a cancelled SEND_MESSAGE IRP's does); an Id not in flight
- *     on this handle (done, never sent, another handle's) is ignored. MH_BATCH_CANCEL_ALL: every
- *     send of the handle in flight.
+ *   - IO_CONTROL (minor version 3): as IOCTL_MH_IO_CONTROL. ContextId, Flags (MH_IO_CONTROL_*),
+ *     InputSize and OutputSize as MH_IO_CONTROL_IN's, both at most MH_MAX_IO_CONTROL_BYTES (else
+ *     STATUS_INVALID_BUFFER_SIZE); a context of another handle refuses the whole batch with
+ *     MH_STATUS_NOT_OWNER. It runs on a host DDI worker, as the IOCTL does (the DDI waits for the
+ *     Miracast-class lock), with the same checks, trace events and status mapping. Exactly one
+ *     completion record follows for its Id: RequestStatus and Status are the status the IOCTL would
+ *     have completed with, Information and OutputSize its BytesReturned (0 on failure), the output
+ *     its bytes; or STATUS_CANCELLED when a CANCEL reached it before a worker took it (as a queued
+ *     IO_CONTROL IRP's cancel does; once in the miniport it runs to its end).
+ *   - CANCEL: the handle's send or IoControl with Id, if still in flight and not yet inside the
+ *     miniport, completes with STATUS_CANCELLED (a send's message keeps its one callback, as a
+ *     cancelled SEND_MESSAGE IRP's does); an Id not in flight on this handle (done, never sent,
+ *     another handle's) is ignored. MH_BATCH_CANCEL_ALL: every such request of the handle.
  * BATCH_REAP: pends until at least one completion record of this handle is ready, then returns as
  * many as fit (the oldest first). The output buffer must hold MH_BATCH_REAP_BUFFER_MIN bytes (the
  * largest record). Completion records live in per-handle kernel memory, bounded by the sends in
@@ -283,10 +292,11 @@ MH_STATIC_ASSERT(mh_send_message_out, sizeof(MH_SEND_MESSAGE_OUT) == 16);
  */
 #define MH_BATCH_SEND_MESSAGE 1u
 #define MH_BATCH_CANCEL       2u
+#define MH_BATCH_IO_CONTROL   3u              /* minor version 3 */
 #define MH_BATCH_CANCEL_ALL   0x1u            /* CANCEL's Flags: every send of the handle in flight */
 #define MH_MAX_BATCH_ENTRIES  4096u           /* records in one BATCH_SUBMIT */
 #define MH_MAX_BATCH_BYTES    (4u * 1024u * 1024u) /* one BATCH_SUBMIT's input length */
-#define MH_MAX_BATCH_IN_FLIGHT 65536u         /* sends one handle may hold in flight */
+#define MH_MAX_BATCH_IN_FLIGHT 65536u         /* sends and IoControls one handle may hold in flight */
 
 typedef struct _MH_BATCH_HEADER {
     ULONG Count;               /* records that follow */
@@ -295,12 +305,13 @@ typedef struct _MH_BATCH_HEADER {
 MH_STATIC_ASSERT(mh_batch_header, sizeof(MH_BATCH_HEADER) == 8);
 
 typedef struct _MH_BATCH_ENTRY {
-    ULONG64 Id;                /* the caller's; a send's Id is unique among the handle's sends in flight */
-    ULONG64 ContextId;         /* SEND_MESSAGE; 0 for CANCEL */
-    ULONG Kind;                /* MH_BATCH_SEND_MESSAGE or MH_BATCH_CANCEL */
-    ULONG Flags;               /* CANCEL: MH_BATCH_CANCEL_ALL or 0; SEND_MESSAGE: 0 */
-    ULONG InputSize;           /* SEND_MESSAGE: bytes following this record header; CANCEL: 0 */
-    ULONG OutputSize;          /* SEND_MESSAGE: the miniport's output buffer size; CANCEL: 0 */
+    ULONG64 Id;                /* the caller's; unique among the handle's sends and IoControls in flight */
+    ULONG64 ContextId;         /* SEND_MESSAGE, IO_CONTROL; 0 for CANCEL */
+    ULONG Kind;                /* MH_BATCH_SEND_MESSAGE, MH_BATCH_IO_CONTROL or MH_BATCH_CANCEL */
+    ULONG Flags;               /* CANCEL: MH_BATCH_CANCEL_ALL or 0; IO_CONTROL: MH_IO_CONTROL_*; SEND_MESSAGE: 0 */
+    ULONG InputSize;           /* SEND_MESSAGE, IO_CONTROL: bytes following this record header; CANCEL: 0 */
+    ULONG OutputSize;          /* SEND_MESSAGE: the miniport's output buffer size; IO_CONTROL: the DDI's
+                                  OutputBufferSize; CANCEL: 0 */
     ULONG RecordSize;          /* MH_ALIGN8(sizeof(MH_BATCH_ENTRY) + InputSize) */
     ULONG Reserved;
     /* UCHAR Input[InputSize] */
@@ -308,13 +319,16 @@ typedef struct _MH_BATCH_ENTRY {
 MH_STATIC_ASSERT(mh_batch_entry, sizeof(MH_BATCH_ENTRY) == 40);
 
 typedef struct _MH_BATCH_COMPLETION {
-    ULONG64 Id;                /* the send's Id */
-    LONG RequestStatus;        /* what a SEND_MESSAGE IRP would have completed with: STATUS_SUCCESS
-                                  (the callback ran: Status and Information are its IO_STATUS_BLOCK),
-                                  STATUS_CANCELLED, or the send's own failure */
-    LONG Status;               /* pIoStatusBlock->Status seen by DxgkCbMiracastSendMessageCallback */
-    ULONG64 Information;       /* pIoStatusBlock->Information */
-    ULONG OutputSize;          /* bytes following this record header: min(Information, the send's OutputSize) */
+    ULONG64 Id;                /* the send's or IoControl's Id */
+    LONG RequestStatus;        /* what its IRP would have completed with. A send: STATUS_SUCCESS (the
+                                  callback ran: Status and Information are its IO_STATUS_BLOCK),
+                                  STATUS_CANCELLED, or the send's own failure. An IoControl: the
+                                  IO_CONTROL IOCTL's status (STATUS_CANCELLED if cancelled first) */
+    LONG Status;               /* a send: pIoStatusBlock->Status seen by DxgkCbMiracastSendMessageCallback;
+                                  an IoControl: RequestStatus again */
+    ULONG64 Information;       /* a send: pIoStatusBlock->Information; an IoControl: BytesReturned */
+    ULONG OutputSize;          /* bytes following this record header: a send's min(Information, its
+                                  OutputSize); an IoControl's BytesReturned */
     ULONG RecordSize;          /* MH_ALIGN8(sizeof(MH_BATCH_COMPLETION) + OutputSize) */
     /* UCHAR Output[OutputSize] */
 } MH_BATCH_COMPLETION;
@@ -322,6 +336,8 @@ MH_STATIC_ASSERT(mh_batch_completion, sizeof(MH_BATCH_COMPLETION) == 32);
 
 #define MH_BATCH_REAP_BUFFER_MIN \
     (sizeof(MH_BATCH_HEADER) + sizeof(MH_BATCH_COMPLETION) + MH_MAX_MESSAGE_BYTES)
+/* The largest completion record of either kind fits a reap buffer of MH_BATCH_REAP_BUFFER_MIN. */
+MH_STATIC_ASSERT(mh_batch_reap_io_control, MH_MAX_IO_CONTROL_BYTES <= MH_MAX_MESSAGE_BYTES);
 
 /* ---------------------------------------------------------------- the agent (user-mode Miracast driver) */
 #define MH_AGENT_MANUAL_SESSIONS 0x1u  /* sessions start only on IOCTL_MH_SESSION START */
@@ -451,7 +467,11 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(BatchReapsPending,      "BATCH_REAP IRPs waiting for a completion record now (not in IrpsPending)") \
     X(BatchSubmits,           "BATCH_SUBMIT IOCTLs applied") \
     X(BatchSubmitMax,         "most records carried by one BATCH_SUBMIT") \
-    X(BatchReapMax,           "most completion records returned by one BATCH_REAP")
+    X(BatchReapMax,           "most completion records returned by one BATCH_REAP") \
+    X(BatchSendRecords,       "SEND_MESSAGE records applied from BATCH_SUBMITs") \
+    X(BatchIoControlRecords,  "IO_CONTROL records applied from BATCH_SUBMITs") \
+    X(BatchCancelRecords,     "CANCEL records applied from BATCH_SUBMITs") \
+    X(IoctlsDispatched,       "DEVICE_CONTROL IRPs the driver dispatched (every IOCTL)")
 
 #define MH_STATS_DECLARE_FIELD(name, description) ULONG64 name;
 typedef struct _MH_STATS {

@@ -118,6 +118,11 @@ NTSTATUS MhHostIoControl(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, ULON
                          const VOID *Input, ULONG InputSize, PVOID Output, ULONG OutputSize,
                          PULONG BytesReturned);
 
+/* Whether Caller may name ContextId now, without waiting (a batch is checked on the dispatch path):
+   STATUS_SUCCESS, MH_STATUS_UNKNOWN_CONTEXT or MH_STATUS_NOT_OWNER. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS MhHostCheckContext(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId);
+
 /* ------------------------------------------------------------------ messages and the agent (never block) */
 
 /* Asks the miniport (test hooks) to send a message on Caller's context. STATUS_PENDING:
