@@ -11,11 +11,17 @@
 //                                                      IN_FLIGHT kept in flight: an ioControl storm
 //
 // send and lag also report the JavaScript thread's CPU time per message (process.threadCpuUsage():
-// everything the thread did, the library's and the benchmark's own loop, divided by messages).
+// GetThreadTimes of the JavaScript thread alone, user and kernel time, so not the engine's
+// completion and submitter threads nor the GC's helpers): everything the thread did over the run -
+// sendMessage's checks and issue, the settling, the promise reactions, microtasks, GC on that
+// thread, and the benchmark's own loop - divided by the messages. `loopUsPerMessage` is the share
+// of the benchmark's own loop: the same pump over a stub whose sendMessage resolves at once.
+// memory also reports the bytes the addon itself counts per request in flight
+// (engineState().heldBytes: Request, buffer, container nodes, queued records).
 //
 // Prints one JSON line. Runs inside the Windows Node of the Wine lane (or on Windows).
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { openDevice } from '../dist/index.mjs';
+import { engineState, openDevice } from '../dist/index.mjs';
 import { summarize } from './stats.mjs';
 
 async function echo(calls, bytes) {
@@ -85,6 +91,16 @@ function pump(context, inFlight, completions, bytes, probe, call = (payload) => 
   });
 }
 
+/** The benchmark loop's own JavaScript-thread time per message: pump() over a stub sendMessage. */
+async function loopCost(inFlight, completions) {
+  const result = { status: 0 };
+  const stub = { sendMessage: () => Promise.resolve(result) };
+  const before = process.threadCpuUsage();
+  await pump(stub, inFlight, completions, 16);
+  const cpu = process.threadCpuUsage(before);
+  return (cpu.user + cpu.system) / completions;
+}
+
 /**
  * Two views of event-loop lag, started together:
  *   - interval: a setInterval(1 ms) records how late each tick fires (gap - 1 ms);
@@ -136,10 +152,11 @@ async function send(inFlight, completions, bytes, sampleLag) {
     const { done, elapsed } = await pump(context, inFlight, completions, bytes, probe);
     const cpu = process.threadCpuUsage(cpuBefore);
     const lag = stop?.();
+    const loopUsPerMessage = await loopCost(inFlight, done);
     return {
       peer: 'addon', mode: sampleLag ? 'lag' : 'send', inFlight, completions: done, failed: 0, bytes,
       perSecond: done / (elapsed / 1000),
-      jsThreadUsPerMessage: (cpu.user + cpu.system) / done,
+      jsThreadUsPerMessage: (cpu.user + cpu.system) / done, loopUsPerMessage,
       ...(lag ? { lagMs: lag, issueUsPerCall: (probe.issueMs * 1000) / done } : {}),
     };
   } finally {
@@ -166,11 +183,13 @@ async function memory(inFlight) {
     gc();
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = process.memoryUsage();
+    const heldBefore = engineState().heldBytes;
     await device.configureResponder({ enabled: true, delayMs: 30_000 });
     const held = Array.from({ length: inFlight }, () => context.sendMessage(Buffer.alloc(16), { outputSize: 16 }).catch(() => {}));
     while ((await device.stats()).irpsPending < inFlight) await new Promise((resolve) => setTimeout(resolve, 20));
     gc();
     const during = process.memoryUsage();
+    const counted = engineState().heldBytes - heldBefore;
     const rss = during.rss - before.rss;
     const heap = (during.heapUsed + during.external) - (before.heapUsed + before.external);
     await device.close();   // cancels them in the kernel
@@ -178,6 +197,7 @@ async function memory(inFlight) {
     return {
       peer: 'addon', mode: 'memory', inFlight, rssBytes: rss, heapBytes: heap,
       rssBytesPerMessage: rss / inFlight, nativeBytesPerMessage: (rss - heap) / inFlight,
+      heldBytesPerMessage: counted / inFlight,
     };
   } finally {
     await device.configureResponder({ enabled: false }).catch(() => {});

@@ -61,8 +61,11 @@ lines.push(`  monitorEventLoopDelay          p50 ${fixed(lag.histogram.p50, 1)} 
   `max ${fixed(lag.histogram.max, 1)} ms  (median of rounds; max of rounds)`);
 lines.push(`  why: ${fixed(lag.issueUsPerCall, 0)} µs of JavaScript-thread time per sendMessage() issue; ` +
   `completions settled between two ticks: median ${fixed(lag.completionsPerTick.p50, 0)}, most ${fixed(lag.completionsPerTick.max, 0)}`);
-lines.push(`  JavaScript thread's CPU time per sendMessage (process.threadCpuUsage over the run): ${fixed(lag.jsThreadUsPerMessage, 1)} µs`);
-lines.push(`memory: ${fixed(summary.memory.nativeBytesPerMessage, 0)} B of native memory per sendMessage in flight ` +
+lines.push(`  JavaScript thread's CPU time per sendMessage (process.threadCpuUsage over the run, sampler included): ${fixed(lag.jsThreadUsPerMessage, 1)} µs`);
+lines.push(`JavaScript thread's CPU time per sendMessage, no sampler (the thread alone; the benchmark's loop included, its share in brackets): ` +
+  config.inFlight.map((n) => `${n} in flight ${fixed(summary.send[n].jsThreadUs?.median, 1)} µs (${fixed(summary.send[n].loopUs?.median, 1)})`).join(', '));
+lines.push(`memory: ${fixed(summary.memory.heldBytesPerMessage, 0)} B per sendMessage in flight as the addon counts it; ` +
+  `at most ${fixed(summary.memory.nativeBytesPerMessage, 0)} B of native memory by RSS ` +
   `(${summary.memory.inFlight} held: RSS +${fixed(summary.memory.rssBytes / 1048576, 1)} MiB, live JS heap and external +${fixed(summary.memory.heapBytes / 1048576, 1)} MiB)`);
 lines.push(`soak: ${summary.soak.messages} messages at ${summary.soak.inFlight} in flight (${fixed(summary.soak.perSecond, 0)}/s): ` +
   `RSS ${fixed(summary.soak.rssStartMiB, 1)} -> ${fixed(summary.soak.rssEndMiB, 1)} MiB after the warm-up, ` +

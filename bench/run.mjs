@@ -194,6 +194,10 @@ const summary = {
     addonToCb: ratio(`send${n}/addon`, `send${n}/cb`, 'perSecond'),
     cbToC: ratio(`send${n}/cb`, `send${n}/c`, 'perSecond'),
     koffiToC: ratio(`send${n}/koffi`, `send${n}/c`, 'perSecond'),
+    // The addon's JavaScript-thread CPU per message (no lag sampler running), and the benchmark
+    // loop's own share of it (the same loop over a stub).
+    jsThreadUs: entry(`send${n}/addon`, 'jsThreadUsPerMessage'),
+    loopUs: entry(`send${n}/addon`, 'loopUsPerMessage'),
   }])),
   ioControl: {
     inFlight: config.ioControlInFlight,
@@ -223,7 +227,7 @@ const summary = {
     };
   })(),
   memory: { inFlight: config.memoryInFlight, nativeBytesPerMessage: memoryRun.nativeBytesPerMessage,
-    rssBytes: memoryRun.rssBytes, heapBytes: memoryRun.heapBytes },
+    heldBytesPerMessage: memoryRun.heldBytesPerMessage, rssBytes: memoryRun.rssBytes, heapBytes: memoryRun.heapBytes },
   soak: { messages: soakRun.completions, inFlight: soakRun.inFlight, perSecond: soakRun.perSecond,
     rssStartMiB: soakRun.rssStartMiB, rssEndMiB: soakRun.rssEndMiB, rssMiBPerMillion: soakRun.rssMiBPerMillion,
     heapStartMiB: soakRun.heapStartMiB, heapEndMiB: soakRun.heapEndMiB,
@@ -255,11 +259,16 @@ const aims = [
     measured: summary.lag.interval.p99, target: '< 5 ms', met: summary.lag.interval.p99 < 5,
   },
   {
-    name: `JavaScript-thread CPU time per sendMessage under 20 µs (${config.lagInFlight} in flight; process.threadCpuUsage)`,
-    measured: summary.lag.jsThreadUsPerMessage, target: '< 20 µs', met: summary.lag.jsThreadUsPerMessage < 20,
+    name: 'JavaScript-thread CPU time per sendMessage under 20 µs (256 in flight, no sampler; process.threadCpuUsage: ' +
+      `the JavaScript thread alone, the benchmark's loop included, ${summary.send[256].loopUs?.median.toFixed(1)} µs of it)`,
+    measured: summary.send[256].jsThreadUs?.median, target: '< 20 µs', met: summary.send[256].jsThreadUs?.median < 20,
   },
   {
-    name: `native memory per sendMessage in flight under 1 KiB (${config.memoryInFlight} held; RSS growth less the live JS heap's, an upper bound)`,
+    name: `native memory per sendMessage in flight under 1 KiB, as the addon counts it (${config.memoryInFlight} held; engineState().heldBytes)`,
+    measured: summary.memory.heldBytesPerMessage, target: '< 1024 B', met: summary.memory.heldBytesPerMessage < 1024,
+  },
+  {
+    name: `native memory per sendMessage in flight under 1 KiB, RSS bound (${config.memoryInFlight} held; RSS growth less the live JS heap's, an upper bound)`,
     measured: summary.memory.nativeBytesPerMessage, target: '< 1024 B', met: summary.memory.nativeBytesPerMessage < 1024,
   },
   {

@@ -135,7 +135,7 @@ export interface NativeModule {
     now(): number;
   };
   constants: NativeConstants;
-  engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number };
+  engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number; heldBytes: number };
   systemInfo(): NativeSystemInfo;
 }
 

@@ -20,6 +20,6 @@ export const contract: NativeConstants = new Proxy({} as NativeConstants, {
 });
 
 /** @internal for tests: this environment's completion engine */
-export function engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number } {
+export function engineState(): { started: boolean; inFlight: number; refs: number; settleBatch: number; heldBytes: number } {
   return native().engineState();
 }

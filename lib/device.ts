@@ -121,7 +121,17 @@ export class MiracastDevice implements RequestChannel, AsyncDisposable {
    * @internal Awaits an issued request and turns a failure into the right error. Whatever way
    * it settles, the request's timer and its share of the signal's listener are gone by then.
    */
-  async settle<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions = {}): Promise<T> {
+  settle<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions = {}): Promise<T> {
+    if (options.signal === undefined && options.timeoutMs === undefined) {
+      // Nothing to watch: no listener, no timer, no async frame of its own (the per-message path).
+      return issued.promise.then(undefined, (failure: unknown) => {
+        throw this.#failure(operation, failure, undefined, undefined, undefined);
+      });
+    }
+    return this.#settleWatched(operation, issued, options);
+  }
+
+  async #settleWatched<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions): Promise<T> {
     const { signal, timeoutMs } = options;
     let reason: 'abort' | 'timeout' | undefined;
     const unwatch = signal === undefined ? undefined : this.#watchSignal(signal, () => {

@@ -19,6 +19,8 @@ Napi::Value EngineState(const Napi::CallbackInfo& info) {
   state.Set("started", Napi::Boolean::New(env, engine != nullptr));
   state.Set("inFlight", Napi::Number::New(env, engine ? static_cast<double>(engine->InFlight()) : 0));
   state.Set("refs", Napi::Number::New(env, engine ? engine->Refs() : 0));
+  // The native bytes held for requests in flight and records queued (0 when idle).
+  state.Set("heldBytes", Napi::Number::New(env, engine ? static_cast<double>(engine->HeldBytes()) : 0));
   state.Set("settleBatch", Napi::Number::New(env, static_cast<double>(Engine::kSettleBatch)));
   return state;
 }

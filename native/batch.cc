@@ -13,6 +13,9 @@ constexpr LONG kStatusFileClosed = static_cast<LONG>(0xC0000128);
 constexpr LONG kStatusDeletePending = static_cast<LONG>(0xC0000056);
 // A reap buffer holds the largest completion record, and some 2000 small ones besides. While a
 // reap is pending the kernel holds a system buffer of this size for it.
+// A node of a channel's `outstanding` set (the pointer and at most two links; the bucket array is
+// the set's), held for a send from its append.
+constexpr int64_t kOutstandingNodeBytes = static_cast<int64_t>(3 * sizeof(void*));
 constexpr uint32_t kReapBufferSize = static_cast<uint32_t>(MH_BATCH_REAP_BUFFER_MIN) + 64u * 1024u;
 static_assert(kReapBufferSize >= MH_BATCH_REAP_BUFFER_MIN, "a reap must fit the largest record");
 
@@ -79,12 +82,13 @@ void ParseReap(const uint8_t* buffer, size_t length, std::vector<Reaped>& out) {
   }
 }
 
-// A send's result, written as the classic SEND_MESSAGE IOCTL would have left it.
-void WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
+// A send's result, written as the classic SEND_MESSAGE IOCTL would have left it. Returns the bytes
+// of the buffer it allocated for it.
+size_t WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
   request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(record.RequestStatus));
   request->io.overlapped.InternalHigh = 0;
   if (!IsNtSuccess(record.RequestStatus)) {
-    return;
+    return 0;
   }
   size_t length = sizeof(MH_SEND_MESSAGE_OUT) + record.OutputSize;
   MH_SEND_MESSAGE_OUT out{};
@@ -96,15 +100,17 @@ void WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint
     memcpy(request->buffer.get() + sizeof(out), output, record.OutputSize);
   }
   request->io.overlapped.InternalHigh = length;
+  return length;
 }
 
 // An ioControl's result, written as the classic IO_CONTROL IOCTL would have left it: its status,
-// and on success MH_IO_CONTROL_OUT and the bytes the DDI returned.
-void WriteIoControlResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
+// and on success MH_IO_CONTROL_OUT and the bytes the DDI returned. Returns the bytes of the buffer
+// it allocated for it.
+size_t WriteIoControlResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
   request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(record.RequestStatus));
   request->io.overlapped.InternalHigh = 0;
   if (!IsNtSuccess(record.RequestStatus)) {
-    return;
+    return 0;
   }
   size_t length = sizeof(MH_IO_CONTROL_OUT) + record.OutputSize;
   MH_IO_CONTROL_OUT out{};
@@ -115,6 +121,7 @@ void WriteIoControlResult(Request* request, const MH_BATCH_COMPLETION& record, c
     memcpy(request->buffer.get() + sizeof(out), output, record.OutputSize);
   }
   request->io.overlapped.InternalHigh = length;
+  return length;
 }
 
 }  // namespace
@@ -167,6 +174,8 @@ void BatchTransport::AppendSend(const std::shared_ptr<BatchChannel>& channel, Re
   entry.InputSize = in.InputSize;
   entry.OutputSize = in.OutputSize;
   entry.RecordSize = MH_ALIGN8(static_cast<ULONG>(sizeof(MH_BATCH_ENTRY)) + in.InputSize);
+  engine_->Hold(request, kOutstandingNodeBytes);
+  engine_->Hold(nullptr, entry.RecordSize + sizeof(Request*));   // the segment's, released at submit
   bool wake = false;
   {
     Exclusive lock(lock_);
@@ -178,6 +187,7 @@ void BatchTransport::AppendSend(const std::shared_ptr<BatchChannel>& channel, Re
     segment.bytes.resize(start + entry.RecordSize, 0);
     segment.records++;
     segment.sends.push_back(request);
+    segment.heldBytes += entry.RecordSize + sizeof(Request*);
     MarkReady(channel, wake);
   }
   if (wake) {
@@ -221,12 +231,14 @@ void BatchTransport::AppendCancel(const std::shared_ptr<BatchChannel>& channel, 
   entry.Kind = MH_BATCH_CANCEL;
   entry.Flags = request == nullptr ? MH_BATCH_CANCEL_ALL : 0;
   entry.RecordSize = sizeof(MH_BATCH_ENTRY);
+  engine_->Hold(nullptr, entry.RecordSize);   // the segment's, released at submit
   bool wake = false;
   {
     Exclusive lock(lock_);
     BatchSegment& segment = Tail(*channel, entry.RecordSize);
     AppendBytes(segment.bytes, entry);
     segment.records++;
+    segment.heldBytes += entry.RecordSize;
     MarkReady(channel, wake);
   }
   if (wake) {
@@ -256,6 +268,7 @@ void BatchTransport::Abandon(BatchChannel& channel, std::vector<Request*>& out) 
   channel.stopping = true;
   for (BatchSegment& segment : channel.queued) {
     out.insert(out.end(), segment.sends.begin(), segment.sends.end());
+    engine_->Hold(nullptr, -static_cast<int64_t>(segment.heldBytes));
   }
   channel.queued.clear();
   out.insert(out.end(), channel.outstanding.begin(), channel.outstanding.end());
@@ -284,6 +297,7 @@ void BatchTransport::Run() {
     }
     ReleaseSRWLockExclusive(&lock_);
     Submit(channel, segment);
+    engine_->Hold(nullptr, -static_cast<int64_t>(segment.heldBytes));   // the segment goes with this turn
     AcquireSRWLockExclusive(&lock_);
   }
   ReleaseSRWLockExclusive(&lock_);
@@ -424,11 +438,9 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
       }
     }
     for (const Reaped& one : reaped) {
-      if (one.request->op == Op::IoControl) {
-        WriteIoControlResult(one.request, one.record, one.output);
-      } else {
-        WriteResult(one.request, one.record, one.output);
-      }
+      size_t buffer = one.request->op == Op::IoControl ? WriteIoControlResult(one.request, one.record, one.output)
+                                                       : WriteResult(one.request, one.record, one.output);
+      engine_->Hold(one.request, static_cast<int64_t>(buffer));
       done.push_back(one.request);
     }
     engine_->Deliver(done);

@@ -27,7 +27,11 @@
 //     channel's queue, `outstanding`, reap state and `stopping`, and the submitter's ready list.
 //     No IOCTL is issued while it is held.
 //   - Batch sizes adapt to load: the submitter submits whatever is queued when it comes round, so a
-//     lone send goes at once, and sends that arrive while an IOCTL is on its way share the next one.
+//     send goes at once, and sends that arrive while an IOCTL is on its way share the next one. A
+//     lone send (nothing of its device in flight) never comes here: the device issues it as the
+//     classic SEND_MESSAGE IOCTL (device.cc), one IOCTL where a batch costs two and a wake-up.
+//   - Memory: a segment counts what it holds (`heldBytes`) in the engine's HeldBytes while queued;
+//     the submitter gives it back after the segment's turn (or Abandon does).
 #pragma once
 
 #include "request.h"
@@ -48,6 +52,7 @@ struct BatchSegment {
   std::vector<uint8_t> bytes;
   uint32_t records = 0;
   std::vector<Request*> sends;    // the segment's sends and ioControls, in order
+  uint32_t heldBytes = 0;         // counted in the engine's HeldBytes while queued: its records and `sends`
 };
 
 struct BatchChannel {

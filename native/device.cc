@@ -5,6 +5,13 @@
 
 namespace mh {
 
+namespace {
+// A node of requests_ (std::unordered_map with the MinGW/MSVC standard libraries: the value and
+// at most two links); its bucket array is the map's, not the request's.
+constexpr uint32_t kRequestsNodeBytes =
+    static_cast<uint32_t>(sizeof(std::pair<const uint32_t, Request*>) + 2 * sizeof(void*));
+}  // namespace
+
 Napi::Function Device::Define(Napi::Env env) {
   return DefineClass(env, "Device",
                      {
@@ -85,9 +92,11 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   request->code = encoded.code;
   request->ref = info[2].As<Napi::Boolean>().Value();
   request->device = this;
-  request->deviceRef = Napi::Persistent(Value());
-  if (request->op == Op::SendMessage && batch_) {
-    // The input travels in the submission queue; the buffer is made when the result comes.
+  if (request->op == Op::SendMessage && batch_ && sendsInFlight_ != 0) {
+    // Company in flight: the input travels in the submission queue, and the buffer is made when
+    // the result comes. A lone send (nothing of the channel outstanding or queued) takes the
+    // classic IOCTL below: one IOCTL and the port, where the batch would cost a BATCH_SUBMIT, the
+    // reap's re-arm and the submitter's wake-up.
     return engine_->SubmitBatched(env, batch_, request.release(), encoded);
   }
   if (request->op == Op::IoControl && batch_ && inFlight_ != 0) {
@@ -99,6 +108,7 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   request->outputSize = encoded.outputSize;
   size_t size = std::max<size_t>(std::max<size_t>(encoded.input.size(), encoded.outputSize), 1);
   request->buffer.reset(new uint8_t[size]());
+  request->heldBytes += static_cast<uint32_t>(size);
   if (!encoded.input.empty()) {
     memcpy(request->buffer.get(), encoded.input.data(), encoded.input.size());
   }
@@ -172,23 +182,32 @@ Napi::Value Device::GetClosed(const Napi::CallbackInfo& info) {
 
 void Device::OnIssued(Request* request) {
   requests_[request->id] = request;
-  inFlight_++;
+  request->heldBytes += kRequestsNodeBytes;
+  if (inFlight_++ == 0) {
+    Ref();   // one pin for everything in flight: no reference per request
+  }
   batchedInFlight_ += request->batched ? 1 : 0;
+  sendsInFlight_ += request->op == Op::SendMessage ? 1 : 0;
+}
+
+void Device::Forget(Request* request) {
+  requests_.erase(request->id);
+  batchedInFlight_ -= request->batched ? 1 : 0;
+  sendsInFlight_ -= request->op == Op::SendMessage ? 1 : 0;
+  if (--inFlight_ == 0) {
+    Unref();
+  }
 }
 
 void Device::OnSettled(Napi::Env env, Request* request) {
-  requests_.erase(request->id);
-  inFlight_--;
-  batchedInFlight_ -= request->batched ? 1 : 0;
+  Forget(request);
   if (closing_ && inFlight_ == 0 && handle_ != INVALID_HANDLE_VALUE) {
     FinishClose(env);
   }
 }
 
 void Device::OnDiscarded(Request* request) {
-  requests_.erase(request->id);
-  inFlight_--;
-  batchedInFlight_ -= request->batched ? 1 : 0;
+  Forget(request);
 }
 
 // No thread of the engine issues on the handle once its channel is closed; then the handle goes.

@@ -4,15 +4,18 @@
 // JavaScript: new Device(path); device.submit(op, id, ref, ...args) -> Promise;
 // device.cancel(id) -> boolean; device.setRef(id, ref) -> boolean; device.close() -> Promise;
 // device.inFlight.
-// A request in flight pins its Device (an object reference held by the request), so a device
-// dropped by JavaScript with requests in flight is not collected until they have settled.
+// A request in flight pins its Device (the device holds one strong reference to itself while
+// anything is in flight), so a device dropped by JavaScript with requests in flight is not
+// collected until they have settled.
 // close() cancels everything in flight (CancelIoEx; a batched cancel of every send of the handle,
 // which the kernel acknowledges with a completion record per send), waits for every completion to
 // be dequeued and settled, then closes the handle.
-// sendMessage travels through the batched transport (batch.h), on the device's channel; every
-// other operation is one overlapped IOCTL. cancel(id) of a send appends a batched cancel: the
-// promise settles once the kernel's completion record for the send (its result, or
-// STATUS_CANCELLED) has been reaped.
+// sendMessage travels through the batched transport (batch.h), on the device's channel, when
+// another send of the device is in flight; a lone send (none in flight) is one classic overlapped
+// SEND_MESSAGE IOCTL, as every other operation is. Both kinds may be in flight at once: cancel(id)
+// and close() use each request's own kind of cancel. cancel(id) of a batched send appends a batched
+// cancel (of a classic one, CancelIoEx): the promise settles once the kernel's completion record for
+// the send (its result, or STATUS_CANCELLED) has been reaped.
 #pragma once
 
 #include "engine.h"
@@ -47,6 +50,7 @@ class Device : public Napi::ObjectWrap<Device> {
   Napi::Value GetInFlight(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   void FinishClose(Napi::Env env);
+  void Forget(Request* request);           // settled or discarded: no longer in flight
   void CloseHandleNow();
 
   HANDLE handle_ = INVALID_HANDLE_VALUE;
@@ -54,6 +58,7 @@ class Device : public Napi::ObjectWrap<Device> {
   Engine* engine_ = nullptr;
   uint32_t inFlight_ = 0;
   uint32_t batchedInFlight_ = 0;          // of inFlight_, the sends on the batched channel
+  uint32_t sendsInFlight_ = 0;            // of inFlight_, the sends of either kind
   std::shared_ptr<BatchChannel> batch_;   // the device's batched channel (shared with the engine's threads)
   bool closing_ = false;
   std::vector<Napi::Promise::Deferred> closeWaiters_;

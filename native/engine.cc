@@ -85,6 +85,7 @@ Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSucce
   request->io.overlapped.Internal = static_cast<ULONG_PTR>(kStatusPending);
   RefRequest(env, request);
   request->device->OnIssued(request);
+  heldBytes_ += request->heldBytes;
   ++inFlight_;  // before the call: the completion may be dequeued before it returns
   uint8_t* buffer = request->buffer.get();
   NTSTATUS status = NtDeviceIoControlFile(handle, nullptr, nullptr, &request->io.overlapped,
@@ -114,6 +115,7 @@ Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchCh
   request->batched = true;
   RefRequest(env, request);
   request->device->OnIssued(request);
+  heldBytes_ += request->heldBytes;   // before the append: from there on other threads may add
   ++inFlight_;  // before the append: the submitter may hand it back before Append returns
   if (request->op == Op::IoControl) {
     batch_->AppendIoControl(channel, request, encoded);
@@ -145,7 +147,7 @@ void Engine::Deliver(std::vector<Request*>& requests) {
 
 void Engine::Run() {
   OVERLAPPED_ENTRY entries[64];
-  std::vector<BatchChannel*> reaps;
+  std::vector<Request*> direct;
   for (;;) {
     ULONG count = 0;
     if (!GetQueuedCompletionStatusEx(port_, entries, 64, &count, INFINITE, FALSE)) {
@@ -154,37 +156,26 @@ void Engine::Run() {
       }
       continue;
     }
+    // In the port's order: a device may have classic and batched sends in flight at once, and a
+    // reap dequeued before a classic completion holds results the kernel completed first, so its
+    // requests join the settle queue first.
     bool quit = false;
-    bool call = false;
-    reaps.clear();
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (ULONG i = 0; i < count; i++) {
-        if (entries[i].lpOverlapped == nullptr) {
-          quit = quit || entries[i].lpCompletionKey == kQuitKey;
-          continue;
-        }
-        IoSlot* slot = reinterpret_cast<IoSlot*>(entries[i].lpOverlapped);
-        if (slot->reap != nullptr) {
-          reaps.push_back(slot->reap);
-          continue;
-        }
-        completed_.push_back(Request::FromOverlapped(entries[i].lpOverlapped));
-        --inFlight_;
+    direct.clear();
+    for (ULONG i = 0; i < count; i++) {
+      if (entries[i].lpOverlapped == nullptr) {
+        quit = quit || entries[i].lpCompletionKey == kQuitKey;
+        continue;
       }
-      if (!completed_.empty() && !callPending_ && !quit) {
-        callPending_ = true;
-        call = true;
+      IoSlot* slot = reinterpret_cast<IoSlot*>(entries[i].lpOverlapped);
+      if (slot->reap != nullptr) {
+        Deliver(direct);
+        direct.clear();
+        batch_->OnReapCompleted(slot->reap);   // may re-arm the reap: off the JavaScript thread
+        continue;
       }
+      direct.push_back(Request::FromOverlapped(entries[i].lpOverlapped));
     }
-    if (call && tsfn_.NonBlockingCall() != napi_ok) {
-      // Closing: the environment is going away and Shutdown will free what is queued.
-      std::lock_guard<std::mutex> lock(mutex_);
-      callPending_ = false;
-    }
-    for (BatchChannel* channel : reaps) {
-      batch_->OnReapCompleted(channel);   // may re-arm the reap: off the JavaScript thread
-    }
+    Deliver(direct);
     if (quit) {
       return;
     }
@@ -253,6 +244,11 @@ void Engine::Settle(Napi::Env env, Request* request) {
   }
   UnrefRequest(env, request);
   request->device->OnSettled(env, request);
+  Delete(request);
+}
+
+void Engine::Delete(Request* request) {
+  heldBytes_ -= request->heldBytes;
   delete request;
 }
 
@@ -263,7 +259,7 @@ void Engine::Discard(Request* request) {
     --refs_;
   }
   request->device->OnDiscarded(request);
-  delete request;
+  Delete(request);
 }
 
 void Engine::TsfnFinalize(Napi::Env, void*, Engine* engine) {

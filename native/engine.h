@@ -23,11 +23,16 @@
 //     last call into it, joins the thread (if Shutdown has not) and deletes the engine. So no
 //     thread can call a finalized thread-safe function, and nothing outlives its owner.
 //   - Pending I/O never occupies a libuv threadpool thread.
-//   - Sends travel through the batched transport (batch.h, whose header has its own rules): the
-//     JavaScript thread only appends them; the engine's submitter thread submits; the completion
+//   - A send with company (another send of its device in flight) travels through the batched
+//     transport (batch.h, whose header has its own rules); a lone send is a classic request (one
+//     IOCTL, through the port), so one message alone costs what it did before the transport. Of a
+//     batched send the JavaScript thread only appends it; the engine's submitter thread submits; the completion
 //     thread also takes reap packets and hands their requests over through Deliver, so they settle
 //     through the same queue, in the same batches, as every other request. A batched request counts
 //     in InFlight until it is handed over.
+//   - Memory: HeldBytes counts the native bytes held for requests in flight (each Request's
+//     heldBytes: itself, its buffer, its container nodes) and for records queued in submission
+//     segments. Any thread may add (Hold); a request's bytes leave the count when it is deleted.
 //   - Shutdown also stops the submitter (joined before anything else), stops re-arming reaps and
 //     abandons the sends the kernel has not answered (their records hold no user memory and go with
 //     the handle); it waits for every armed reap's completion as for any request's.
@@ -84,6 +89,15 @@ class Engine {
   void Shutdown();                         // idempotent, JavaScript thread only
 
   uint64_t InFlight() const { return inFlight_.load(); }
+  // Native bytes held for what is in flight (see the header comment); the idle value is 0.
+  int64_t HeldBytes() const { return heldBytes_.load(); }
+  // Any thread: `bytes` more are held for `request` (null: for queued records, not a request's).
+  void Hold(Request* request, int64_t bytes) {
+    if (request != nullptr) {
+      request->heldBytes += static_cast<uint32_t>(bytes);
+    }
+    heldBytes_ += bytes;
+  }
   uint32_t Refs() const { return refs_; }
 
  private:
@@ -97,6 +111,7 @@ class Engine {
   void Drain(Napi::Env env);               // settles a batch; reschedules itself if more wait
   void Settle(Napi::Env env, Request* request);
   void Discard(Request* request);          // teardown: free without touching JavaScript
+  void Delete(Request* request);           // its held bytes leave the count
   void RefRequest(Napi::Env env, const Request* request);
   void UnrefRequest(Napi::Env env, const Request* request);
 
@@ -113,6 +128,7 @@ class Engine {
   std::deque<Request*> completed_;         // dequeued, not yet settled (guarded by mutex_)
   bool callPending_ = false;               // a TSFN call or a setImmediate drain is on its way
   std::atomic<uint64_t> inFlight_{0};      // issued and not yet dequeued from the port
+  std::atomic<int64_t> heldBytes_{0};      // see HeldBytes
 
   uint32_t refs_ = 0;                      // JavaScript thread only
   bool shutDown_ = false;

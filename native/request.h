@@ -44,8 +44,10 @@ struct Request {
   std::unique_ptr<uint8_t[]> buffer;
   uint32_t inputSize = 0;
   uint32_t outputSize = 0;
-  Device* device = nullptr;       // pinned by deviceRef until settled
-  Napi::ObjectReference deviceRef;
+  // Native bytes held for this request (itself, its buffer, its container nodes), counted in the
+  // engine's HeldBytes until it is deleted. Written by the thread that owns the request.
+  uint32_t heldBytes = sizeof(Request);
+  Device* device = nullptr;       // pinned by the device itself while any request of its is in flight
   Napi::Promise::Deferred deferred;
 
   explicit Request(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
