@@ -92,11 +92,11 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   request->code = encoded.code;
   request->ref = info[2].As<Napi::Boolean>().Value();
   request->device = this;
-  if (request->op == Op::SendMessage && batch_ && sendsInFlight_ != 0) {
-    // Company in flight: the input travels in the submission queue, and the buffer is made when
-    // the result comes. A lone send (nothing of the channel outstanding or queued) takes the
-    // classic IOCTL below: one IOCTL and the port, where the batch would cost a BATCH_SUBMIT, the
-    // reap's re-arm and the submitter's wake-up.
+  if (request->op == Op::SendMessage && batch_) {
+    // The input travels in the submission queue; the buffer is made when the result comes. A lone
+    // send goes this way too: a classic SEND_MESSAGE IRP would have to be cancelled with CancelIoEx,
+    // which under Wine races its completion on a host thread (the server's queued cancel then names
+    // a freed IRP, and winedevice faults in IoCancelIrp), where a batched cancel is an IOCTL.
     return engine_->SubmitBatched(env, batch_, request.release(), encoded);
   }
   if (request->op == Op::IoControl && batch_ && inFlight_ != 0) {
@@ -165,7 +165,7 @@ Napi::Value Device::Close(const Napi::CallbackInfo& info) {
         engine_->Batch()->AppendCancel(batch_, nullptr);
       }
       if (inFlight_ != batchedInFlight_) {
-        CancelIoEx(handle_, nullptr);
+        CancelClassic();
       }
     }
   }
@@ -187,13 +187,11 @@ void Device::OnIssued(Request* request) {
     Ref();   // one pin for everything in flight: no reference per request
   }
   batchedInFlight_ += request->batched ? 1 : 0;
-  sendsInFlight_ += request->op == Op::SendMessage ? 1 : 0;
 }
 
 void Device::Forget(Request* request) {
   requests_.erase(request->id);
   batchedInFlight_ -= request->batched ? 1 : 0;
-  sendsInFlight_ -= request->op == Op::SendMessage ? 1 : 0;
   if (--inFlight_ == 0) {
     Unref();
   }
@@ -233,6 +231,18 @@ void Device::FinishClose(Napi::Env env) {
   waiters.swap(closeWaiters_);
   for (auto& waiter : waiters) {
     waiter.Resolve(env.Undefined());
+  }
+}
+
+// Each classic request by its own OVERLAPPED: CancelIoEx(handle, nullptr) would also cancel the
+// channel's reap while the kernel may be completing it on a host thread (under Wine the server's
+// cancel then names an IRP already freed). The reap ends with the handle, once every batched send
+// has its record.
+void Device::CancelClassic() {
+  for (const auto& entry : requests_) {
+    if (!entry.second->batched) {
+      CancelIoEx(handle_, &entry.second->io.overlapped);
+    }
   }
 }
 

@@ -7,15 +7,16 @@
 // A request in flight pins its Device (the device holds one strong reference to itself while
 // anything is in flight), so a device dropped by JavaScript with requests in flight is not
 // collected until they have settled.
-// close() cancels everything in flight (CancelIoEx; a batched cancel of every send of the handle,
-// which the kernel acknowledges with a completion record per send), waits for every completion to
-// be dequeued and settled, then closes the handle.
-// sendMessage travels through the batched transport (batch.h), on the device's channel, when
-// another send of the device is in flight; a lone send (none in flight) is one classic overlapped
-// SEND_MESSAGE IOCTL, as every other operation is. Both kinds may be in flight at once: cancel(id)
-// and close() use each request's own kind of cancel. cancel(id) of a batched send appends a batched
-// cancel (of a classic one, CancelIoEx): the promise settles once the kernel's completion record for
-// the send (its result, or STATUS_CANCELLED) has been reaped.
+// close() cancels everything in flight (a batched cancel of every send of the handle, which the
+// kernel acknowledges with a completion record per send; CancelIoEx of each classic request by its
+// OVERLAPPED, never of the whole handle, whose reap may be completing on a host thread), waits for
+// every completion to be dequeued and settled, then closes the handle.
+// sendMessage always travels through the batched transport (batch.h), on the device's channel;
+// an ioControl does when anything of the device is in flight; every other operation is one classic
+// overlapped IOCTL. Both kinds may be in flight at once: cancel(id) and close() use each request's
+// own kind of cancel. cancel(id) of a batched request appends a batched cancel (of a classic one,
+// CancelIoEx): the promise settles once the kernel's completion record for it (its result, or
+// STATUS_CANCELLED) has been reaped.
 #pragma once
 
 #include "engine.h"
@@ -51,14 +52,14 @@ class Device : public Napi::ObjectWrap<Device> {
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   void FinishClose(Napi::Env env);
   void Forget(Request* request);           // settled or discarded: no longer in flight
+  void CancelClassic();                    // CancelIoEx of each classic request in flight
   void CloseHandleNow();
 
   HANDLE handle_ = INVALID_HANDLE_VALUE;
   bool skipsPortOnSuccess_ = false;
   Engine* engine_ = nullptr;
   uint32_t inFlight_ = 0;
-  uint32_t batchedInFlight_ = 0;          // of inFlight_, the sends on the batched channel
-  uint32_t sendsInFlight_ = 0;            // of inFlight_, the sends of either kind
+  uint32_t batchedInFlight_ = 0;          // of inFlight_, the requests on the batched channel
   std::shared_ptr<BatchChannel> batch_;   // the device's batched channel (shared with the engine's threads)
   bool closing_ = false;
   std::vector<Napi::Promise::Deferred> closeWaiters_;

@@ -1,11 +1,12 @@
-// Which way a sendMessage travels (issue #14): a lone send (no other send of the device in flight)
-// is one classic SEND_MESSAGE IOCTL; sends with company go batched. A device may hold both kinds at
-// once, and cancel, abort, timeout and close reach each in the kernel by its own kind of cancel.
+// Which way a request travels (issue #14): every sendMessage rides the device's batched channel,
+// a lone one too (its cancel is then a batched record, never a CancelIoEx racing its completion);
+// a chunk read or a lone ioControl is one classic IOCTL. A device may hold both kinds at once, and
+// cancel, abort, timeout and close reach each in the kernel by its own kind of cancel.
 // The addon counts the native bytes it holds per request in flight (engineState().heldBytes), and
 // that count returns to its idle value once they settle. Driver counters are read as deltas.
 // Valid in both lanes.
 import { describe, expect, it } from 'vitest';
-import { engineState, openDevice, type MiracastDevice } from '../dist/index.js';
+import { contract, engineState, openDevice, type MiracastDevice } from '../dist/index.js';
 import { native, type NativeDevice } from '../dist/binding.js';
 import { holdingAgent, settled, useDevice, waitFor, within } from './helpers';
 
@@ -13,7 +14,7 @@ let device: MiracastDevice;
 useDevice((d) => (device = d));
 
 describe('the send paths', () => {
-  it('a lone send takes the classic IOCTL: one message, no BATCH_SUBMIT, no reap', async () => {
+  it('a lone send rides the batched channel: one BATCH_SUBMIT each, answered through the reap', async () => {
     await using owner = await openDevice();
     const context = await owner.createContext();
     await device.configureResponder({ enabled: true });
@@ -24,11 +25,11 @@ describe('the send paths', () => {
     }
     const after = await device.stats();
     expect(after.messagesTotal - before.messagesTotal).toBe(3);
-    expect(after.batchSubmits - before.batchSubmits, 'a lone send needs no BATCH_SUBMIT').toBe(0);
-    expect(after.batchReapsPending - before.batchReapsPending, 'nor a reap').toBe(0);
+    expect(after.batchSendRecords - before.batchSendRecords, 'each lone send is a batched record').toBe(3);
+    expect(after.batchReapsPending - before.batchReapsPending, 'the device keeps its reap').toBe(1);
   });
 
-  it('sends issued together go batched, behind the first', async () => {
+  it('sends issued together share BATCH_SUBMITs', async () => {
     await using owner = await openDevice();
     const context = await owner.createContext();
     await device.configureResponder({ enabled: true });
@@ -40,45 +41,51 @@ describe('the send paths', () => {
     const after = await device.stats();
     expect(after.messagesTotal - before.messagesTotal).toBe(count);
     const submits = after.batchSubmits - before.batchSubmits;
-    expect(submits, 'the sends behind the first went through BATCH_SUBMIT').toBeGreaterThan(0);
-    expect(submits, `${submits} BATCH_SUBMITs for ${count - 1} batched sends`).toBeLessThan(count / 2);
+    expect(after.batchSendRecords - before.batchSendRecords, 'every send a batched record').toBe(count);
+    expect(submits, `${submits} BATCH_SUBMITs for ${count} sends`).toBeLessThan(count / 2);
     expect(after.batchReapsPending - before.batchReapsPending, 'the device keeps its reap').toBe(1);
   });
 
-  it('a device holding both kinds: an abort cancels its own send in the kernel, whichever kind; close() the rest', async () => {
+  it('a device holding both kinds: an abort cancels its own request in the kernel, whichever kind; close() the rest', async () => {
     const owner = await openDevice();
     const agent = await holdingAgent();
     try {
       const context = await owner.createContext();
       const before = await device.stats();
-      const lone = new AbortController();
-      const company = new AbortController();
-      // The first goes alone (classic); the three behind it go batched.
+      const read = new AbortController();
+      const first = new AbortController();
+      // A chunk read with nothing to read pends (classic); the three sends go batched.
+      const reads = [settled(context.readChunks({ signal: read.signal }))];
+      await waitFor(() => device.stats(), (s) => s.chunkReadsPending - before.chunkReadsPending === 1, 10_000, 'the first read pending');
+      reads.push(settled(context.readChunks()));
       const sends = [
-        settled(context.sendMessage(Buffer.from([0]), { outputSize: 1, signal: lone.signal })),
-        settled(context.sendMessage(Buffer.from([1]), { outputSize: 1, signal: company.signal })),
+        settled(context.sendMessage(Buffer.from([0]), { outputSize: 1, signal: first.signal })),
+        settled(context.sendMessage(Buffer.from([1]), { outputSize: 1 })),
         settled(context.sendMessage(Buffer.from([2]), { outputSize: 1 })),
-        settled(context.sendMessage(Buffer.from([3]), { outputSize: 1 })),
       ];
-      await waitFor(() => device.stats(), (s) => s.messagesDelivered - before.messagesDelivered === 4 && s.irpsPending - before.irpsPending === 4,
-        10_000, 'four sends pending in the kernel, their messages in the agent\'s hands');
-      const mid = await device.stats();
-      expect(mid.batchSubmits - before.batchSubmits, 'the three behind the first went batched').toBeGreaterThan(0);
-      lone.abort();
-      expect(await within(sends[0], 10_000, 'the aborted classic send')).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
-      expect((await device.stats()).irpsCancelledTotal - before.irpsCancelledTotal, 'the classic one alone').toBe(1);
-      company.abort();
-      expect(await within(sends[1], 10_000, 'the aborted batched send')).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+      await waitFor(() => device.stats(), (s) => s.messagesDelivered - before.messagesDelivered === 3,
+        10_000, 'three sends pending in the kernel, their messages in the agent\'s hands');
+      expect((await device.stats()).batchSendRecords - before.batchSendRecords, 'the sends went batched').toBe(3);
+      // The second read is refused at once (one reader at a time): it never pends.
+      expect(await within(reads[1], 10_000, 'the second read')).toMatchObject({ status: 'rejected', reason: { status: contract.statuses.READER_BUSY } });
+      const atRefusal = await device.stats();
+      read.abort();
+      expect(await within(reads[0], 10_000, 'the aborted classic read')).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+      expect((await device.stats()).irpsCancelledTotal - atRefusal.irpsCancelledTotal, 'the classic one alone').toBe(1);
+      first.abort();
+      expect(await within(sends[0], 10_000, 'the aborted batched send')).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
       const atAbort = await device.stats();
-      expect(atAbort.irpsCancelledTotal - before.irpsCancelledTotal, 'the batched one alone').toBe(2);
+      expect(atAbort.irpsCancelledTotal - atRefusal.irpsCancelledTotal, 'the batched one alone').toBe(2);
       expect(atAbort.callbacksRun - before.callbacksRun, 'no callback before the agent answers').toBe(0);
       expect(owner.inFlight, 'the other two still in flight').toBe(2);
+      const again = settled(context.readChunks());
+      await waitFor(() => device.stats(), (s) => s.chunkReadsPending - before.chunkReadsPending === 1, 10_000, 'a read pending again');
       await within(owner.close(), 10_000, 'close() to cancel the rest');
-      for (const i of [2, 3]) {
-        expect(await sends[i], `send ${i}`).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+      for (const [i, outcome] of [sends[1], sends[2], again].entries()) {
+        expect(await outcome, `request ${i} left at close`).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
       }
       agent.release();
-      await waitFor(() => device.stats(), (s) => s.callbacksRun - before.callbacksRun === 4, 10_000, 'four callbacks, each once');
+      await waitFor(() => device.stats(), (s) => s.callbacksRun - before.callbacksRun === 3, 10_000, 'three callbacks, each once');
     } finally {
       await owner.close();
       await agent.close();
@@ -113,7 +120,7 @@ describe('the send paths', () => {
     }
   });
 
-  it('the addon\'s Device dropped with sends of both kinds in flight stays alive until they settle', async () => {
+  it('the addon\'s Device dropped with sends in flight stays alive until they settle', async () => {
     // Below the library (whose pending promises hold their device anyway): the native object alone.
     const addon = native();
     const ops = addon.constants.ops;
@@ -125,7 +132,6 @@ describe('the send paths', () => {
     try {
       const before = await device.stats();
       const { contextId } = await raw.submit(ops.createContext, 1, true) as { contextId: number };
-      // The first alone (classic), the two behind it batched.
       const sends = [2, 3, 4].map((id) => raw!.submit(ops.sendMessage, id, true, contextId, Buffer.from([id]), 1) as Promise<{ output: Buffer }>);
       await waitFor(() => device.stats(), (s) => s.messagesDelivered - before.messagesDelivered === 3, 10_000, 'three messages in the agent\'s hands');
       raw = undefined;
