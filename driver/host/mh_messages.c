@@ -156,10 +156,29 @@ ULONG MhMessageDropLocked(PMH_HOST Host, PMH_HOST_MESSAGE Msg, NTSTATUS Status)
     return MhMessageAnsweredLocked(Host, Msg, Status, 0, MH_ANSWER_DROPPED);
 }
 
+/*++
+Routine Description:
+    Count messages were queued on CallbackQueue: wakes as many idle callback workers, at most. A
+    worker runs callbacks until the queue is empty before it waits (MhCallbackWorker), so a busy
+    worker needs no wake-up: under a storm the callbacks of many messages cost one wake-up, not one
+    each (under Wine each KeReleaseSemaphore and each wait is a wineserver round trip). A worker
+    counts itself idle under Lock in the same section that found the queue empty, and the messages
+    were queued before this runs, so each message either meets a running worker or wakes one.
+--*/
 VOID MhSignalCallbacks(PMH_HOST Host, ULONG Count)
 {
-    if (Count != 0) {
-        KeReleaseSemaphore(&Host->CallbackSemaphore, IO_NO_INCREMENT, (LONG)Count, FALSE);
+    ULONG wake;
+    KIRQL irql;
+
+    if (Count == 0) {
+        return;
+    }
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    wake = min(Count, Host->CallbackIdle);
+    Host->CallbackIdle -= wake;
+    KeReleaseSpinLock(&Host->Lock, irql);
+    if (wake != 0) {
+        KeReleaseSemaphore(&Host->CallbackSemaphore, IO_NO_INCREMENT, (LONG)wake, FALSE);
     }
 }
 

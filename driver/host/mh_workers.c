@@ -13,7 +13,8 @@ Abstract:
         submitted (Events->RunDdiWork), or an owner release (a closed handle's contexts destroyed);
         they contend for the Miracast-class lock as dxgkrnl's callers would.
       - Callback workers (MH_CALLBACK_WORKERS) run DxgkCbMiracastSendMessageCallback at
-        PASSIVE_LEVEL, like dxgkrnl's system work items; several may run at once.
+        PASSIVE_LEVEL, like dxgkrnl's system work items; several may run at once. Each runs
+        callbacks until the queue is empty before it waits, and only idle ones are woken.
       - The timer thread answers for the delayed responder, releases delayed callbacks, runs the
         ordered (newest-first) batches one after the other, releases batches whose fault expired,
         runs the miniport's DPC routine when DxgkCbQueueDpc asked for it, and times out chunk reads.
@@ -120,7 +121,9 @@ static VOID MhDdiWorker(PVOID Context)
 
 /*++
 Routine Description:
-    Callback worker: runs the callbacks of messages on CallbackQueue.
+    Callback worker: runs the callbacks of messages on CallbackQueue, one after the other until the
+    queue is empty; then it counts itself idle (under Lock, in the section that found the queue
+    empty) and waits for MhSignalCallbacks to wake it.
 --*/
 static VOID MhCallbackWorker(PVOID Context)
 {
@@ -130,22 +133,24 @@ static VOID MhCallbackWorker(PVOID Context)
     objects[0] = &host->StopEvent;
     objects[1] = &host->CallbackSemaphore;
     for (;;) {
-        NTSTATUS wait = KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, NULL, NULL);
         PMH_HOST_MESSAGE msg = NULL;
         KIRQL irql;
 
-        if (wait == STATUS_WAIT_0) {
-            break;
-        }
         KeAcquireSpinLock(&host->Lock, &irql);
         if (!IsListEmpty(&host->CallbackQueue)) {
             msg = CONTAINING_RECORD(RemoveHeadList(&host->CallbackQueue), MH_HOST_MESSAGE, QueueLink);
             InitializeListHead(&msg->QueueLink);
             MhMessageSetStateLocked(host, msg, MhMsgRunning);
+        } else {
+            host->CallbackIdle++;
         }
         KeReleaseSpinLock(&host->Lock, irql);
         if (msg != NULL) {
             MhRunCallback(host, msg);
+            continue;
+        }
+        if (KeWaitForMultipleObjects(2, objects, WaitAny, Executive, KernelMode, FALSE, NULL, NULL) == STATUS_WAIT_0) {
+            break;
         }
     }
     PsTerminateSystemThread(STATUS_SUCCESS);
