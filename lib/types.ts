@@ -108,6 +108,8 @@ export interface DriverStats {
   batchCancelRecords: number;
   /** DEVICE_CONTROL IRPs the driver dispatched: every IOCTL, of every handle. */
   ioctlsDispatched: number;
+  /** Callback workers woken to run callbacks: a busy worker takes the next callback without one. */
+  callbackWakes: number;
 }
 
 /** The field names of DriverStats, in the driver's order (checked against the addon in tests). */
@@ -121,7 +123,7 @@ export const driverStatsFields: readonly (keyof DriverStats)[] = [
   'irpsCompletedWithCancelRoutine', 'unsupportedServiceCalls', 'childStatusIndications', 'chunkInterrupts',
   'chunksQueued', 'chunksDelivered', 'chunkOverflows', 'chunkBadReports', 'chunkResets', 'dpcsRun',
   'chunkReadsPending', 'ownerReleasesPending', 'batchReapsPending', 'batchSubmits', 'batchSubmitMax', 'batchReapMax',
-  'batchSendRecords', 'batchIoControlRecords', 'batchCancelRecords', 'ioctlsDispatched',
+  'batchSendRecords', 'batchIoControlRecords', 'batchCancelRecords', 'ioctlsDispatched', 'callbackWakes',
 ];
 
 /** The test miniport's own view (MP_STATE). */

@@ -88,6 +88,31 @@ describe('with the kernel responder', () => {
   });
 });
 
+describe('callbacks of answers that arrive together', () => {
+  it('share the callback workers\' wake-ups: 64 answers in one reply wake a few workers, not 64', async () => {
+    // A busy worker takes the next callback without a wake-up (under Wine each wake-up is two
+    // wineserver round trips); every callback still runs exactly once.
+    const agent = await holdingAgent();
+    try {
+      const before = await device.stats();
+      const count = 64;
+      const sends = Array.from({ length: count }, (_, i) => settled(context.sendMessage(Buffer.from([i]), { outputSize: 1 })));
+      await waitFor(() => device.stats(), (s) => s.messagesDelivered - before.messagesDelivered === count, 10_000, 'every message in the agent\'s hands');
+      agent.release();    // every answer ready in one turn: they go in as few reply IOCTLs as fit
+      for (const [i, outcome] of (await Promise.all(sends)).entries()) {
+        expect(outcome, `send ${i}`).toMatchObject({ status: 'fulfilled', value: { output: Buffer.from([i]) } });
+      }
+      const after = await device.stats();
+      expect(after.callbacksRun - before.callbacksRun, 'each callback once').toBe(count);
+      const wakes = after.callbackWakes - before.callbackWakes;
+      expect(wakes, 'at least one worker was woken').toBeGreaterThan(0);
+      expect(wakes, `${wakes} wake-ups for ${count} callbacks`).toBeLessThan(count / 4);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
 describe('with no agent and no responder', () => {
   it('rejects at once with STATUS_DEVICE_REMOVED, and no callback runs', async () => {
     const before = await device.stats();

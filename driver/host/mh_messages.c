@@ -178,6 +178,7 @@ VOID MhSignalCallbacks(PMH_HOST Host, ULONG Count)
     Host->CallbackIdle -= wake;
     KeReleaseSpinLock(&Host->Lock, irql);
     if (wake != 0) {
+        MH_STAT_ADD(&Host->Stats, CallbackWakes, wake);
         KeReleaseSemaphore(&Host->CallbackSemaphore, IO_NO_INCREMENT, (LONG)wake, FALSE);
     }
 }

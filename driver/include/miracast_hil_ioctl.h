@@ -34,7 +34,7 @@ Environment:
 #define MIRACAST_HIL_IOCTL_H
 
 #define MH_CONTRACT_VERSION_MAJOR 1
-#define MH_CONTRACT_VERSION_MINOR 3
+#define MH_CONTRACT_VERSION_MINOR 4
 #define MH_CONTRACT_VERSION ((MH_CONTRACT_VERSION_MAJOR << 16) | MH_CONTRACT_VERSION_MINOR)
 
 /* Names. The service name is also the driver's file name (MiracastHil.sys). */
@@ -471,7 +471,8 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(BatchSendRecords,       "SEND_MESSAGE records applied from BATCH_SUBMITs") \
     X(BatchIoControlRecords,  "IO_CONTROL records applied from BATCH_SUBMITs") \
     X(BatchCancelRecords,     "CANCEL records applied from BATCH_SUBMITs") \
-    X(IoctlsDispatched,       "DEVICE_CONTROL IRPs the driver dispatched (every IOCTL)")
+    X(IoctlsDispatched,       "DEVICE_CONTROL IRPs the driver dispatched (every IOCTL)") \
+    X(CallbackWakes,          "callback workers woken to run callbacks (a busy worker takes the next one without a wake-up)")
 
 #define MH_STATS_DECLARE_FIELD(name, description) ULONG64 name;
 typedef struct _MH_STATS {
