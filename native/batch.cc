@@ -82,46 +82,39 @@ void ParseReap(const uint8_t* buffer, size_t length, std::vector<Reaped>& out) {
   }
 }
 
-// A send's result, written as the classic SEND_MESSAGE IOCTL would have left it. Returns the bytes
-// of the buffer it allocated for it.
-size_t WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
+// A batched request's result, written as its classic IOCTL would have left it: the request's
+// status, and on success the IOCTL's fixed output header followed by the output bytes. Returns the
+// bytes of the buffer it allocated for it.
+template <typename Header>
+size_t WriteClassicResult(Request* request, const MH_BATCH_COMPLETION& record, const Header& header,
+                          const uint8_t* output) {
   request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(record.RequestStatus));
   request->io.overlapped.InternalHigh = 0;
   if (!IsNtSuccess(record.RequestStatus)) {
     return 0;
   }
-  size_t length = sizeof(MH_SEND_MESSAGE_OUT) + record.OutputSize;
-  MH_SEND_MESSAGE_OUT out{};
-  out.Status = record.Status;
-  out.Information = record.Information;
+  size_t length = sizeof(Header) + record.OutputSize;
   request->buffer.reset(new uint8_t[length]);
-  memcpy(request->buffer.get(), &out, sizeof(out));
+  memcpy(request->buffer.get(), &header, sizeof(header));
   if (record.OutputSize != 0) {
-    memcpy(request->buffer.get() + sizeof(out), output, record.OutputSize);
+    memcpy(request->buffer.get() + sizeof(header), output, record.OutputSize);
   }
   request->io.overlapped.InternalHigh = length;
   return length;
 }
 
-// An ioControl's result, written as the classic IO_CONTROL IOCTL would have left it: its status,
-// and on success MH_IO_CONTROL_OUT and the bytes the DDI returned. Returns the bytes of the buffer
-// it allocated for it.
-size_t WriteIoControlResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
-  request->io.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(record.RequestStatus));
-  request->io.overlapped.InternalHigh = 0;
-  if (!IsNtSuccess(record.RequestStatus)) {
-    return 0;
+// SEND_MESSAGE's output: the callback's IO_STATUS_BLOCK, then its bytes; IO_CONTROL's: the bytes
+// the DDI returned, counted, then the bytes.
+size_t WriteResult(Request* request, const MH_BATCH_COMPLETION& record, const uint8_t* output) {
+  if (request->op == Op::IoControl) {
+    MH_IO_CONTROL_OUT out{};
+    out.BytesReturned = record.OutputSize;
+    return WriteClassicResult(request, record, out, output);
   }
-  size_t length = sizeof(MH_IO_CONTROL_OUT) + record.OutputSize;
-  MH_IO_CONTROL_OUT out{};
-  out.BytesReturned = record.OutputSize;
-  request->buffer.reset(new uint8_t[length]);
-  memcpy(request->buffer.get(), &out, sizeof(out));
-  if (record.OutputSize != 0) {
-    memcpy(request->buffer.get() + sizeof(out), output, record.OutputSize);
-  }
-  request->io.overlapped.InternalHigh = length;
-  return length;
+  MH_SEND_MESSAGE_OUT out{};
+  out.Status = record.Status;
+  out.Information = record.Information;
+  return WriteClassicResult(request, record, out, output);
 }
 
 }  // namespace
@@ -438,8 +431,7 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
       }
     }
     for (const Reaped& one : reaped) {
-      size_t buffer = one.request->op == Op::IoControl ? WriteIoControlResult(one.request, one.record, one.output)
-                                                       : WriteResult(one.request, one.record, one.output);
+      size_t buffer = WriteResult(one.request, one.record, one.output);
       engine_->Hold(one.request, static_cast<int64_t>(buffer));
       done.push_back(one.request);
     }
