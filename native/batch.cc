@@ -156,6 +156,28 @@ void BatchTransport::MarkReady(const std::shared_ptr<BatchChannel>& channel, boo
   }
 }
 
+// Appends one record (its entry, then its input, padded to RecordSize) to the channel's tail
+// segment. segmentHeld: the bytes the caller counted in the engine's HeldBytes for the segment.
+void BatchTransport::AppendRecord(const std::shared_ptr<BatchChannel>& channel, Request* request,
+                                  const MH_BATCH_ENTRY& entry, const uint8_t* input, uint32_t segmentHeld) {
+  bool wake = false;
+  {
+    Exclusive lock(lock_);
+    BatchSegment& segment = Tail(*channel, entry.RecordSize);
+    size_t start = segment.bytes.size();
+    AppendBytes(segment.bytes, entry);
+    segment.bytes.insert(segment.bytes.end(), input, input + entry.InputSize);
+    segment.bytes.resize(start + entry.RecordSize, 0);
+    segment.records++;
+    segment.sends.push_back(request);
+    segment.heldBytes += segmentHeld;
+    MarkReady(channel, wake);
+  }
+  if (wake) {
+    WakeConditionVariable(&wake_);
+  }
+}
+
 void BatchTransport::AppendSend(const std::shared_ptr<BatchChannel>& channel, Request* request,
                                 const Encoded& encoded) {
   MH_SEND_MESSAGE_IN in;
@@ -167,25 +189,10 @@ void BatchTransport::AppendSend(const std::shared_ptr<BatchChannel>& channel, Re
   entry.InputSize = in.InputSize;
   entry.OutputSize = in.OutputSize;
   entry.RecordSize = MH_ALIGN8(static_cast<ULONG>(sizeof(MH_BATCH_ENTRY)) + in.InputSize);
+  uint32_t segmentHeld = entry.RecordSize + static_cast<uint32_t>(sizeof(Request*));
   engine_->Hold(request, kOutstandingNodeBytes);
-  engine_->Hold(nullptr, entry.RecordSize + sizeof(Request*));   // the segment's, released at submit
-  bool wake = false;
-  {
-    Exclusive lock(lock_);
-    BatchSegment& segment = Tail(*channel, entry.RecordSize);
-    size_t start = segment.bytes.size();
-    AppendBytes(segment.bytes, entry);
-    const uint8_t* input = encoded.input.data() + sizeof(MH_SEND_MESSAGE_IN);
-    segment.bytes.insert(segment.bytes.end(), input, input + in.InputSize);
-    segment.bytes.resize(start + entry.RecordSize, 0);
-    segment.records++;
-    segment.sends.push_back(request);
-    segment.heldBytes += entry.RecordSize + sizeof(Request*);
-    MarkReady(channel, wake);
-  }
-  if (wake) {
-    WakeConditionVariable(&wake_);
-  }
+  engine_->Hold(nullptr, segmentHeld);   // the segment's, released at submit
+  AppendRecord(channel, request, entry, encoded.input.data() + sizeof(MH_SEND_MESSAGE_IN), segmentHeld);
 }
 
 void BatchTransport::AppendIoControl(const std::shared_ptr<BatchChannel>& channel, Request* request,
@@ -200,22 +207,7 @@ void BatchTransport::AppendIoControl(const std::shared_ptr<BatchChannel>& channe
   entry.InputSize = in.InputSize;
   entry.OutputSize = in.OutputSize;
   entry.RecordSize = MH_ALIGN8(static_cast<ULONG>(sizeof(MH_BATCH_ENTRY)) + in.InputSize);
-  bool wake = false;
-  {
-    Exclusive lock(lock_);
-    BatchSegment& segment = Tail(*channel, entry.RecordSize);
-    size_t start = segment.bytes.size();
-    AppendBytes(segment.bytes, entry);
-    const uint8_t* input = encoded.input.data() + sizeof(MH_IO_CONTROL_IN);
-    segment.bytes.insert(segment.bytes.end(), input, input + in.InputSize);
-    segment.bytes.resize(start + entry.RecordSize, 0);
-    segment.records++;
-    segment.sends.push_back(request);
-    MarkReady(channel, wake);
-  }
-  if (wake) {
-    WakeConditionVariable(&wake_);
-  }
+  AppendRecord(channel, request, entry, encoded.input.data() + sizeof(MH_IO_CONTROL_IN), 0);
 }
 
 void BatchTransport::AppendCancel(const std::shared_ptr<BatchChannel>& channel, const Request* request) {

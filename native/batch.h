@@ -1,7 +1,8 @@
 // batch.h - the batched transport's user-mode side (miracast_hil_ioctl.h, BATCH_SUBMIT and
 // BATCH_REAP): the JavaScript thread only appends a send, an ioControl (or a cancel) to its
-// device's submission queue; the engine's submitter thread submits what is queued in one IOCTL; the completion thread
-// reaps many results with one pended IRP and hands them to the engine's settle queue.
+// device's submission queue; the engine's submitter thread submits what is queued in one IOCTL;
+// the completion thread reaps many results with one pended IRP and hands them to the engine's
+// settle queue.
 //
 // Threads and ownership:
 //   - The JavaScript thread appends records (AppendSend, AppendCancel), opens and closes channels,
@@ -35,6 +36,7 @@
 #pragma once
 
 #include "request.h"
+#include "miracast_hil_ioctl.h"   // after request.h, which brings windows.h
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -114,6 +116,8 @@ class BatchTransport {
   void Disarm(BatchChannel& channel, std::shared_ptr<BatchChannel>& release);  // under lock_
   void Fail(std::vector<Request*>& requests, LONG status);  // hands them to the engine, failed
   BatchSegment& Tail(BatchChannel& channel, uint32_t recordSize);  // under lock_
+  void AppendRecord(const std::shared_ptr<BatchChannel>& channel, Request* request, const MH_BATCH_ENTRY& entry,
+                    const uint8_t* input, uint32_t segmentHeld);
   void MarkReady(const std::shared_ptr<BatchChannel>& channel, bool& wake);    // under lock_
 
   Engine* engine_;

@@ -156,7 +156,7 @@ void Engine::Run() {
       }
       continue;
     }
-    // In the port's order: a device may have classic and batched sends in flight at once, and a
+    // In the port's order: a device may have classic and batched requests in flight at once, and a
     // reap dequeued before a classic completion holds results the kernel completed first, so its
     // requests join the settle queue first.
     bool quit = false;

@@ -189,43 +189,48 @@ LONG mh_io_control(HANDLE h, ULONG64 context_id, ULONG flags, const MP_IOCTL_HEA
     return status;
 }
 
+/* Issues an IOCTL whose input is a fixed header followed by input_len bytes of input. */
+static BOOL issue_with_header(HANDLE h, mh_async *a, DWORD code, const void *header, DWORD header_len,
+                              const void *input, DWORD input_len, DWORD out_len, HANDLE event)
+{
+    DWORD in_len = header_len + input_len;
+    unsigned char *in = (unsigned char *)calloc(1, in_len);
+    BOOL ok;
+
+    memcpy(in, header, header_len);
+    if (input_len) {
+        memcpy(in + header_len, input, input_len);
+    }
+    ok = mh_issue(h, a, code, in, in_len, out_len, event);
+    free(in);
+    return ok;
+}
+
 BOOL mh_send_message_issue(HANDLE h, mh_async *a, ULONG64 context_id, const void *input, DWORD input_len,
                            DWORD output_size, HANDLE event)
 {
-    DWORD in_len = (DWORD)sizeof(MH_SEND_MESSAGE_IN) + input_len;
-    unsigned char *in = (unsigned char *)calloc(1, in_len);
-    MH_SEND_MESSAGE_IN *header = (MH_SEND_MESSAGE_IN *)in;
-    BOOL ok;
+    MH_SEND_MESSAGE_IN header;
 
-    header->ContextId = context_id;
-    header->InputSize = input_len;
-    header->OutputSize = output_size;
-    if (input_len) {
-        memcpy(in + sizeof(*header), input, input_len);
-    }
-    ok = mh_issue(h, a, IOCTL_MH_SEND_MESSAGE, in, in_len, (DWORD)sizeof(MH_SEND_MESSAGE_OUT) + output_size, event);
-    free(in);
-    return ok;
+    memset(&header, 0, sizeof(header));
+    header.ContextId = context_id;
+    header.InputSize = input_len;
+    header.OutputSize = output_size;
+    return issue_with_header(h, a, IOCTL_MH_SEND_MESSAGE, &header, (DWORD)sizeof(header), input, input_len,
+                             (DWORD)sizeof(MH_SEND_MESSAGE_OUT) + output_size, event);
 }
 
 BOOL mh_io_control_issue(HANDLE h, mh_async *a, ULONG64 context_id, ULONG flags, const void *input, DWORD input_len,
                          DWORD output_size, HANDLE event)
 {
-    DWORD in_len = (DWORD)sizeof(MH_IO_CONTROL_IN) + input_len;
-    unsigned char *in = (unsigned char *)calloc(1, in_len);
-    MH_IO_CONTROL_IN *header = (MH_IO_CONTROL_IN *)in;
-    BOOL ok;
+    MH_IO_CONTROL_IN header;
 
-    header->ContextId = context_id;
-    header->Flags = flags;
-    header->InputSize = input_len;
-    header->OutputSize = output_size;
-    if (input_len) {
-        memcpy(in + sizeof(*header), input, input_len);
-    }
-    ok = mh_issue(h, a, IOCTL_MH_IO_CONTROL, in, in_len, (DWORD)sizeof(MH_IO_CONTROL_OUT) + output_size, event);
-    free(in);
-    return ok;
+    memset(&header, 0, sizeof(header));
+    header.ContextId = context_id;
+    header.Flags = flags;
+    header.InputSize = input_len;
+    header.OutputSize = output_size;
+    return issue_with_header(h, a, IOCTL_MH_IO_CONTROL, &header, (DWORD)sizeof(header), input, input_len,
+                             (DWORD)sizeof(MH_IO_CONTROL_OUT) + output_size, event);
 }
 
 LONG mh_send_message(HANDLE h, ULONG64 context_id, const void *input, DWORD input_len, DWORD output_size,
