@@ -94,7 +94,7 @@ export interface DriverStats {
   ownerReleasesPending: number;
   /** BATCH_REAP IRPs waiting for a completion record (the batched transport; not in irpsPending). */
   batchReapsPending: number;
-  /** BATCH_SUBMIT IOCTLs applied. */
+  /** BATCH_SUBMIT and BATCH_SUBMIT_REAP IOCTLs applied. */
   batchSubmits: number;
   /** Most records one BATCH_SUBMIT carried. */
   batchSubmitMax: number;
@@ -110,6 +110,10 @@ export interface DriverStats {
   ioctlsDispatched: number;
   /** Callback workers woken to run callbacks: a busy worker takes the next callback without one. */
   callbackWakes: number;
+  /** BATCH_SUBMIT_REAP IOCTLs applied (a submit that is also its reap; counted in batchSubmits too). */
+  batchSubmitReaps: number;
+  /** Reaps answered with a header only: the oldest record did not fit their output (the caller reaps again, larger). */
+  batchReapsTooSmall: number;
 }
 
 /** The field names of DriverStats, in the driver's order (checked against the addon in tests). */
@@ -124,6 +128,7 @@ export const driverStatsFields: readonly (keyof DriverStats)[] = [
   'chunksQueued', 'chunksDelivered', 'chunkOverflows', 'chunkBadReports', 'chunkResets', 'dpcsRun',
   'chunkReadsPending', 'ownerReleasesPending', 'batchReapsPending', 'batchSubmits', 'batchSubmitMax', 'batchReapMax',
   'batchSendRecords', 'batchIoControlRecords', 'batchCancelRecords', 'ioctlsDispatched', 'callbackWakes',
+  'batchSubmitReaps', 'batchReapsTooSmall',
 ];
 
 /** The test miniport's own view (MP_STATE). */

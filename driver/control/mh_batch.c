@@ -6,8 +6,9 @@ Module Name:
 
 Abstract:
 
-    The batched transport (miracast_hil_ioctl.h, BATCH_SUBMIT and BATCH_REAP): one IOCTL carries
-    many sends, IoControls and cancels, one pended reap IRP returns many completion records.
+    The batched transport (miracast_hil_ioctl.h, BATCH_SUBMIT, BATCH_REAP and BATCH_SUBMIT_REAP):
+    one IOCTL carries many sends, IoControls and cancels, one pended reap IRP returns many
+    completion records; a BATCH_SUBMIT_REAP is both, for a caller with no reap pending.
 
       - BATCH_SUBMIT is checked whole before anything is applied (a malformed batch is refused with
         nothing half-done), then its records are applied in order: a send becomes an
@@ -169,10 +170,12 @@ static VOID MhBatchFinishLocked(PMH_DEVICE Dev, PMH_BATCH_RECORD Record, NTSTATU
 
 /*++
 Routine Description:
-    Copies the oldest completion records of a handle that fit into a reap buffer and moves them
-    onto Reaped (the caller frees them once the lock is dropped).
+    Copies the oldest completion records of a handle that fit into a reap buffer (of at least
+    MH_BATCH_REAP_BUFFER_MIN bytes) and moves them onto Reaped (the caller frees them once the
+    lock is dropped). When the oldest does not fit, writes only a header: Count 0, and BytesUsed
+    the output length that record needs; the record stays for a reap that large.
 Return Value:
-    The bytes written (header and records), or 0 when no record was ready.
+    The bytes written (header and records, or the header alone), or 0 when no record was ready.
 --*/
 _Requires_lock_held_(Dev->BatchLock)
 static ULONG MhBatchFillLocked(PMH_DEVICE Dev, PMH_FILE File, PUCHAR Buffer, ULONG Length, PLIST_ENTRY Reaped)
@@ -187,6 +190,13 @@ static ULONG MhBatchFillLocked(PMH_DEVICE Dev, PMH_FILE File, PUCHAR Buffer, ULO
         ULONG used = (ULONG)sizeof(MH_BATCH_COMPLETION) + record->Completion.OutputSize;
 
         if (size > Length - offset) {
+            if (count == 0) {
+                header.Count = 0;
+                header.BytesUsed = (ULONG)sizeof(MH_BATCH_HEADER) + size;   /* at most 64 KiB and change */
+                RtlCopyMemory(Buffer, &header, sizeof(header));
+                MH_STAT_INC(Dev->Stats, BatchReapsTooSmall);
+                return sizeof(header);
+            }
             break;
         }
         RtlCopyMemory(Buffer + offset, &record->Completion, used);
@@ -659,29 +669,22 @@ static PMH_BATCH_RECORD MhBatchMakeRecord(PMH_DEVICE Dev, PMH_FILE File, const M
 
 /*++
 Routine Description:
-    BATCH_SUBMIT: checks the whole batch, makes a record per send and IoControl, links them all (or
-    refuses the batch with nothing applied), then applies the records in order: sends go to the
-    host, IoControls to the host's DDI workers, cancels complete their requests. Completes at once;
-    results come through BATCH_REAP.
+    Applies a BATCH_SUBMIT's (or BATCH_SUBMIT_REAP's) input: checks the whole batch, makes a record
+    per send and IoControl, links them all (or refuses the batch with nothing applied), then applies
+    the records in order: sends go to the host, IoControls to the host's DDI workers, cancels
+    complete their requests. Nothing waits; results come through a reap.
 Return Value:
     STATUS_SUCCESS, or the batch's refusal (see MhBatchCheck, MhBatchCheckOwners, MhBatchLink;
     STATUS_INSUFFICIENT_RESOURCES).
 --*/
-_Use_decl_annotations_
-NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
+static NTSTATUS MhBatchApply(PMH_DEVICE Dev, PMH_FILE File, const UCHAR *buffer, ULONG length)
 {
-    const UCHAR *buffer = MH_BUFFER(Irp);
-    ULONG length = MH_IN_LENGTH(Irp);
     MH_BATCH_ITEM *items = NULL;
     ULONG itemCount = 0, made = 0, next = 0, ioControlsQueued = 0;
     ULONG kinds[MH_BATCH_IO_CONTROL + 1] = { 0 };
     ULONG offset, i, count;
     NTSTATUS status;
 
-    UNREFERENCED_PARAMETER(Information);
-    if (MH_OUT_LENGTH(Irp) != 0) {
-        return STATUS_INVALID_PARAMETER;
-    }
     status = MhBatchCheck(buffer, length, &itemCount);
     if (!NT_SUCCESS(status)) {
         return status;
@@ -757,38 +760,56 @@ NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR 
     MH_STAT_ADD(Dev->Stats, BatchIoControlRecords, kinds[MH_BATCH_IO_CONTROL]);
     MH_STAT_ADD(Dev->Stats, BatchCancelRecords, kinds[MH_BATCH_CANCEL]);
     MhStatMax(MH_STAT_PTR(Dev->Stats, BatchSubmitMax), count);
-    MhBatchServiceReaps(Dev, File);
     return STATUS_SUCCESS;
 }
 
 /*++
 Routine Description:
-    BATCH_REAP: returns the handle's completion records at once when any is ready, or pends until
-    one is. Fill or queue happens under BatchLock, so no record can slip between them.
+    BATCH_SUBMIT: applies the batch (MhBatchApply) and completes at once; results come through
+    BATCH_REAP (or a BATCH_SUBMIT_REAP's output).
 Return Value:
-    STATUS_SUCCESS with *Information set; STATUS_PENDING; STATUS_CANCELLED (cancelled before it could
-    be queued); STATUS_FILE_CLOSED; STATUS_INVALID_PARAMETER; STATUS_BUFFER_TOO_SMALL.
+    STATUS_SUCCESS, or the batch's refusal; STATUS_INVALID_PARAMETER when an output buffer is given.
 --*/
 _Use_decl_annotations_
-NTSTATUS MhIoctlBatchReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
+NTSTATUS MhIoctlBatchSubmit(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
+{
+    NTSTATUS status;
+
+    UNREFERENCED_PARAMETER(Information);
+    if (MH_OUT_LENGTH(Irp) != 0) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    status = MhBatchApply(Dev, File, MH_BUFFER(Irp), MH_IN_LENGTH(Irp));
+    if (NT_SUCCESS(status)) {
+        MhBatchServiceReaps(Dev, File);
+    }
+    return status;
+}
+
+/*++
+Routine Description:
+    A reap IRP (BATCH_REAP, or BATCH_SUBMIT_REAP once its batch is applied): takes the handle's
+    completion records at once when any is ready, or pends on ReapQueue until one is. Fill or queue
+    happens under BatchLock, so no record can slip between them.
+Arguments:
+    GoneStatus - what the IRP completes with when the handle went and no record is left.
+Return Value:
+    STATUS_SUCCESS with *Information set; STATUS_PENDING; STATUS_CANCELLED (cancelled before it could
+    be queued); GoneStatus.
+--*/
+static NTSTATUS MhBatchReapOrPend(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, NTSTATUS GoneStatus, PULONG_PTR Information)
 {
     LIST_ENTRY reaped;
     ULONG written;
     NTSTATUS status = STATUS_SUCCESS;
     KIRQL irql;
 
-    if (MH_IN_LENGTH(Irp) != 0) {
-        return STATUS_INVALID_PARAMETER;
-    }
-    if (MH_OUT_LENGTH(Irp) < MH_BATCH_REAP_BUFFER_MIN) {
-        return STATUS_BUFFER_TOO_SMALL;
-    }
     InitializeListHead(&reaped);
     MhFileReference(File);      /* the queue's, if it pends */
     KeAcquireSpinLock(&Dev->BatchLock, &irql);
     written = MhBatchFillLocked(Dev, File, MH_BUFFER(Irp), MH_OUT_LENGTH(Irp), &reaped);
     if (written == 0 && File->Batch.Gone) {
-        status = STATUS_FILE_CLOSED;    /* its queued IRPs were already cancelled */
+        status = GoneStatus;    /* its queued IRPs were already cancelled */
     } else if (written == 0) {
         status = MhIrpQueueInsert(&Dev->ReapQueue, Irp, (ULONG64)(ULONG_PTR)File);
     }
@@ -799,6 +820,53 @@ NTSTATUS MhIoctlBatchReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR In
     }
     *Information = written;
     return status;
+}
+
+/*++
+Routine Description:
+    BATCH_SUBMIT_REAP: a BATCH_SUBMIT whose IRP then serves as a BATCH_REAP of the same handle, so
+    a caller with no reap pending pays one IOCTL per batch, not a submit and a reap (a lone send's
+    result comes back in its own submit's output). Both buffers are checked before anything is
+    applied; the input is dead once applied, so the system buffer then takes the records.
+Return Value:
+    The batch's refusal (nothing applied; never STATUS_CANCELLED); or, applied: STATUS_SUCCESS with
+    records, STATUS_PENDING, STATUS_CANCELLED (the reap was cancelled, or the handle went: its
+    requests then were cancelled too).
+--*/
+_Use_decl_annotations_
+NTSTATUS MhIoctlBatchSubmitReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
+{
+    NTSTATUS status;
+
+    if (MH_OUT_LENGTH(Irp) < MH_BATCH_REAP_BUFFER_MIN) {
+        return STATUS_BUFFER_TOO_SMALL;
+    }
+    status = MhBatchApply(Dev, File, MH_BUFFER(Irp), MH_IN_LENGTH(Irp));
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    MH_STAT_INC(Dev->Stats, BatchSubmitReaps);
+    return MhBatchReapOrPend(Dev, File, Irp, STATUS_CANCELLED, Information);
+}
+
+/*++
+Routine Description:
+    BATCH_REAP: returns the handle's completion records at once when any is ready, or pends until
+    one is (MhBatchReapOrPend).
+Return Value:
+    STATUS_SUCCESS with *Information set; STATUS_PENDING; STATUS_CANCELLED (cancelled before it could
+    be queued); STATUS_FILE_CLOSED; STATUS_INVALID_PARAMETER; STATUS_BUFFER_TOO_SMALL.
+--*/
+_Use_decl_annotations_
+NTSTATUS MhIoctlBatchReap(PMH_DEVICE Dev, PMH_FILE File, PIRP Irp, PULONG_PTR Information)
+{
+    if (MH_IN_LENGTH(Irp) != 0) {
+        return STATUS_INVALID_PARAMETER;
+    }
+    if (MH_OUT_LENGTH(Irp) < MH_BATCH_REAP_BUFFER_MIN) {
+        return STATUS_BUFFER_TOO_SMALL;
+    }
+    return MhBatchReapOrPend(Dev, File, Irp, STATUS_FILE_CLOSED, Information);
 }
 
 /*++

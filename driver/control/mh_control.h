@@ -143,7 +143,7 @@ MH_IRP_QUEUE_CANCELLED MhControlChunkReadCancelled;
 /* mh_batch.c: the batched transport (BATCH_SUBMIT, BATCH_REAP). Host request keys of batched
    sends have MH_BATCH_KEY_BIT set; MhNextRequestId never reaches it. */
 #define MH_BATCH_KEY_BIT 0x8000000000000000ull
-MH_IOCTL_HANDLER MhIoctlBatchSubmit, MhIoctlBatchReap;
+MH_IOCTL_HANDLER MhIoctlBatchSubmit, MhIoctlBatchReap, MhIoctlBatchSubmitReap;
 VOID MhBatchInitializeDevice(PMH_DEVICE Dev);
 VOID MhBatchInitializeFile(PMH_FILE File);
 VOID MhBatchSendCompleted(PMH_DEVICE Dev, ULONG64 RequestKey, const IO_STATUS_BLOCK *IoStatus,

@@ -17,8 +17,9 @@ Abstract:
       - SendQueue: SEND_MESSAGE waits for the miniport's callback (mh_ioctl_agent.c);
       - ReceiveQueue: AGENT_RECEIVE waits for a message (mh_ioctl_agent.c);
       - ChunkQueue: READ_CHUNKS waits for a chunk (mh_ioctl_chunks.c);
-      - ReapQueue: BATCH_REAP waits for a completion record (mh_batch.c; BATCH_SUBMIT never pends:
-        its IoControls wait on the device's BatchWork list for the same host DDI workers).
+      - ReapQueue: BATCH_REAP and BATCH_SUBMIT_REAP wait for a completion record (mh_batch.c;
+        BATCH_SUBMIT never pends: its IoControls wait on the device's BatchWork list for the
+        same host DDI workers).
     Nothing here waits: under Wine every IRP of the device is dispatched on one thread.
 
 Environment:
@@ -235,6 +236,7 @@ static const MH_IOCTL_ENTRY MhIoctls[] = {
     { IOCTL_MH_MINIPORT_STATE,      MhIoctlMiniportState },
     { IOCTL_MH_BATCH_SUBMIT,        MhIoctlBatchSubmit },
     { IOCTL_MH_BATCH_REAP,          MhIoctlBatchReap },
+    { IOCTL_MH_BATCH_SUBMIT_REAP,   MhIoctlBatchSubmitReap },
 };
 
 /* Every IOCTL of the contract has its handler: a new one in MH_IOCTL_LIST must be added above. */

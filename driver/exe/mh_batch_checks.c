@@ -1,6 +1,6 @@
 /*
  * mh_batch_checks.c - the raw C client's checks of the batched transport (BATCH_SUBMIT,
- * BATCH_REAP): results, batched IoControls equal to the classic IOCTL's, per-message cancel,
+ * BATCH_REAP, BATCH_SUBMIT_REAP): results, batched IoControls equal to the classic IOCTL's, per-message cancel,
  * refusal of malformed batches with nothing applied, and a handle that goes with sends in flight.
  * Each leaves the driver as it found it.
  */
@@ -67,6 +67,22 @@ static unsigned reap_until(HANDLE h, unsigned want, DWORD timeout_ms, seen *reco
     return got;
 }
 
+/* A check's end: the responder off, its context destroyed, the driver idle again. FALSE with
+   c->why saying what was not so. */
+static BOOL finish(check_ctx *c, MH_CONTEXT_INFO *info)
+{
+    HANDLE h = c->h;
+    BOOL ok = FALSE;
+
+    EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+    EXPECT_STATUS(mh_destroy_context(h, info->ContextId), 0, "DestroyContext");
+    info->ContextId = 0;
+    if (!mh_wait_idle(h, 5000, c->why, sizeof(c->why))) goto done;   /* it wrote why */
+    ok = TRUE;
+done:
+    return ok;
+}
+
 BOOL mh_check_batch_sends(check_ctx *c)
 {
     HANDLE h = c->h;
@@ -121,9 +137,7 @@ BOOL mh_check_batch_sends(check_ctx *c)
     EXPECT(records[3].record.RequestStatus == MH_STATUS_NO_HOST, "no host: 0x%08lX", (unsigned long)records[3].record.RequestStatus);
     EXPECT(records[4].record.RequestStatus == MH_STATUS_UNKNOWN_CONTEXT, "unknown context: 0x%08lX",
            (unsigned long)records[4].record.RequestStatus);
-    EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
-    info.ContextId = 0;
-    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    if (!finish(c, &info)) goto done;   /* c->why says why */
     ok = TRUE;
 done:
     mh_configure_responder(h, FALSE, 0, 0);
@@ -213,9 +227,7 @@ BOOL mh_check_batch_io_control(check_ctx *c)
     EXPECT(after.BatchSubmits - before.BatchSubmits == 1, "BatchSubmits moved by %llu", after.BatchSubmits - before.BatchSubmits);
     EXPECT(after.BatchIoControlRecords - before.BatchIoControlRecords == CASES, "BatchIoControlRecords moved by %llu",
            after.BatchIoControlRecords - before.BatchIoControlRecords);
-    EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
-    info.ContextId = 0;
-    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    if (!finish(c, &info)) goto done;   /* c->why says why */
     ok = TRUE;
 done:
     if (info.ContextId) mh_destroy_context(h, info.ContextId);
@@ -278,10 +290,7 @@ BOOL mh_check_batch_cancel(check_ctx *c)
            after.CallbacksRun - before.CallbacksRun);
     EXPECT(after.IrpsCancelledTotal - before.IrpsCancelledTotal == 3, "IrpsCancelledTotal moved by %llu",
            after.IrpsCancelledTotal - before.IrpsCancelledTotal);
-    EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
-    EXPECT_STATUS(mh_destroy_context(h, info.ContextId), 0, "DestroyContext");
-    info.ContextId = 0;
-    EXPECT(mh_wait_idle(h, 5000, c->why, sizeof(c->why)), "%s", c->why);
+    if (!finish(c, &info)) goto done;   /* c->why says why */
     ok = TRUE;
 done:
     mh_configure_responder(h, FALSE, 0, 0);
@@ -494,6 +503,150 @@ done:
     mh_configure_responder(h, FALSE, 0, 0);
     if (doomed != INVALID_HANDLE_VALUE) CloseHandle(doomed);
     if (reaping) mh_async_free(&reap);
+    CloseHandle(event);
+    mh_batch_free(&b);
+    return ok;
+}
+
+/* The records of a finished BATCH_SUBMIT_REAP: how many, and the first one's. */
+static unsigned records_of(const mh_async *a, DWORD bytes, MH_BATCH_COMPLETION *first, unsigned char *first_output)
+{
+    const MH_BATCH_COMPLETION *r;
+    unsigned n = 0;
+    for (r = mh_batch_first(a->buffer, bytes); r != NULL; r = mh_batch_next(a->buffer, bytes, r)) {
+        if (n++ == 0) {
+            *first = *r;
+            memcpy(first_output, r + 1, r->OutputSize < 16 ? r->OutputSize : 16);
+        }
+    }
+    return n;
+}
+
+BOOL mh_check_batch_submit_reap(check_ctx *c)
+{
+    HANDLE h = c->h;
+    HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    MH_CONTEXT_INFO info = {0};
+    MH_BATCH_COMPLETION first;
+    unsigned char output[16], big[64], small[MH_BATCH_REAP_BUFFER_MIN + 8];
+    seen records[8];
+    mh_async a;
+    mh_batch b;
+    MH_STATS before, after;
+    unsigned strays = 0;
+    DWORD got = 0;
+    LONG status;
+    BOOL ok = FALSE, issued = FALSE;
+
+    memset(records, 0, sizeof(records));
+    mh_batch_init(&b);
+    EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0x00000077, 0), 0, "CONFIGURE_RESPONDER");
+
+    /* Refused before anything is applied: an output that cannot hold the largest record, an empty batch. */
+    before = stats_of(h);
+    mh_batch_add_send(&b, 1, info.ContextId, "short", 5, 5);
+    mh_batch_submit_reap_issue(h, &b, &a, (DWORD)MH_BATCH_REAP_BUFFER_MIN - 1, NULL);
+    status = a.issue_status;
+    mh_async_free(&a);
+    EXPECT_STATUS(status, MH_STATUS_BUFFER_TOO_SMALL, "BATCH_SUBMIT_REAP with an output one byte short");
+    mh_batch_submit_reap_issue(h, &b, &a, REAP_SIZE, NULL);
+    status = a.issue_status;
+    mh_async_free(&a);
+    EXPECT_STATUS(status, MH_STATUS_INVALID_PARAMETER, "BATCH_SUBMIT_REAP of an empty batch");
+    after = stats_of(h);
+    EXPECT(after.MessagesTotal == before.MessagesTotal && after.BatchSubmits == before.BatchSubmits &&
+           after.BatchSubmitReaps == before.BatchSubmitReaps && after.BatchReapsPending == before.BatchReapsPending,
+           "a refused BATCH_SUBMIT_REAP was applied (messages %llu -> %llu)", before.MessagesTotal, after.MessagesTotal);
+
+    /* A lone send: its result comes back in its own IOCTL's output. */
+    before = stats_of(h);
+    mh_batch_add_send(&b, 2, info.ContextId, "lone!", 5, 8);
+    issued = mh_batch_submit_reap_issue(h, &b, &a, REAP_SIZE, event);
+    EXPECT(issued, "BATCH_SUBMIT_REAP of a lone send: 0x%08lX", (unsigned long)a.issue_status);
+    status = mh_wait(h, &a, 5000, &got);
+    EXPECT_STATUS(status, 0, "BATCH_SUBMIT_REAP of a lone send, finished");
+    EXPECT(records_of(&a, got, &first, output) == 1 && first.Id == 2 && first.RequestStatus == 0 && first.Status == 0x77 &&
+           first.OutputSize == 5 && memcmp(output, "lone!", 5) == 0,
+           "its output: id %llu, request 0x%08lX, callback 0x%08lX, %lu bytes", first.Id,
+           (unsigned long)first.RequestStatus, (unsigned long)first.Status, (unsigned long)first.OutputSize);
+    mh_async_free(&a);
+    issued = FALSE;
+    after = stats_of(h);
+    EXPECT(after.BatchSubmitReaps - before.BatchSubmitReaps == 1 && after.BatchSubmits - before.BatchSubmits == 1,
+           "BatchSubmitReaps moved by %llu, BatchSubmits by %llu", after.BatchSubmitReaps - before.BatchSubmitReaps,
+           after.BatchSubmits - before.BatchSubmits);
+    /* The send, this reading: nothing else went to the driver. */
+    EXPECT(after.IoctlsDispatched - before.IoctlsDispatched == 2, "%llu IOCTLs for a lone send and a reading",
+           after.IoctlsDispatched - before.IoctlsDispatched);
+    EXPECT(after.BatchReapsPending == before.BatchReapsPending, "a reap left pending");
+
+    /* A send the host refuses at once (no responder, no agent): the record is there before it could pend. */
+    EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
+    mh_batch_add_send(&b, 3, info.ContextId, "x", 1, 1);
+    issued = mh_batch_submit_reap_issue(h, &b, &a, REAP_SIZE, event);
+    EXPECT(issued && a.issue_status != MH_STATUS_PENDING, "BATCH_SUBMIT_REAP with no host: 0x%08lX",
+           (unsigned long)a.issue_status);
+    status = mh_wait(h, &a, 5000, &got);
+    EXPECT(status == 0 && records_of(&a, got, &first, output) == 1 && first.Id == 3 && first.RequestStatus == MH_STATUS_NO_HOST,
+           "no host: 0x%08lX, record of id %llu with 0x%08lX", (unsigned long)status, first.Id,
+           (unsigned long)first.RequestStatus);
+    mh_async_free(&a);
+    issued = FALSE;
+
+    /* Cancelled while it waits: STATUS_CANCELLED, and its send's record goes to the next reap. */
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0x00000077, 300), 0, "CONFIGURE_RESPONDER delay 300 ms");
+    before = stats_of(h);
+    mh_batch_add_send(&b, 4, info.ContextId, "late", 4, 4);
+    issued = mh_batch_submit_reap_issue(h, &b, &a, REAP_SIZE, event);
+    EXPECT(issued && mh_wait(h, &a, 50, NULL) == MH_STATUS_PENDING, "BATCH_SUBMIT_REAP of a delayed send did not pend");
+    CancelIoEx(h, &a.ov);
+    status = mh_wait(h, &a, 5000, &got);
+    EXPECT_STATUS(status, MH_STATUS_CANCELLED, "a cancelled BATCH_SUBMIT_REAP");
+    mh_async_free(&a);
+    issued = FALSE;
+    EXPECT(reap_until(h, 1, 5000, records, 8, &strays) == 1 && records[4].times == 1 &&
+           records[4].record.RequestStatus == 0 && records[4].record.Status == 0x77,
+           "the send's record did not reach the next reap (%u records, request 0x%08lX)", records[4].times,
+           (unsigned long)records[4].record.RequestStatus);
+    after = wait_callbacks(h, &before, 1, 5000);
+    EXPECT(after.CallbacksRun - before.CallbacksRun == 1, "the miniport's callback ran %llu times",
+           after.CallbacksRun - before.CallbacksRun);
+
+    /* A reap too small for the oldest record: a header saying what that record needs, and the
+       record stays for a reap that large. */
+    EXPECT_STATUS(mh_configure_responder(h, TRUE, 0x00000077, 0), 0, "CONFIGURE_RESPONDER");
+    memset(big, 0x3C, sizeof(big));
+    before = stats_of(h);
+    mh_batch_add_send(&b, 6, info.ContextId, big, sizeof(big), sizeof(big));
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a send answered with 64 bytes");
+    after = wait_callbacks(h, &before, 1, 5000);
+    {
+        MH_BATCH_HEADER header;
+        DWORD need = (DWORD)sizeof(MH_BATCH_HEADER) + MH_ALIGN8((DWORD)sizeof(MH_BATCH_COMPLETION) + (DWORD)sizeof(big));
+        EXPECT_STATUS(mh_ioctl(h, IOCTL_MH_BATCH_REAP, NULL, 0, small, sizeof(small), &got), 0,
+                      "BATCH_REAP too small for the oldest record");
+        memcpy(&header, small, sizeof(header));
+        EXPECT(got == sizeof(header) && header.Count == 0 && header.BytesUsed == need,
+               "the small reap: %lu bytes, Count %lu, BytesUsed %lu (the record needs %lu)", (unsigned long)got,
+               (unsigned long)header.Count, (unsigned long)header.BytesUsed, (unsigned long)need);
+        EXPECT(stats_of(h).BatchReapsTooSmall - before.BatchReapsTooSmall == 1, "BatchReapsTooSmall did not move");
+    }
+    memset(records, 0, sizeof(records));
+    EXPECT(reap_until(h, 1, 5000, records, 8, &strays) == 1 && records[6].times == 1 && records[6].record.OutputSize == sizeof(big) &&
+           memcmp(records[6].output, big, sizeof(big)) == 0,
+           "the record did not reach the larger reap whole (%u records, %lu bytes)", records[6].times,
+           (unsigned long)records[6].record.OutputSize);
+    if (!finish(c, &info)) goto done;   /* c->why says why */
+    ok = TRUE;
+done:
+    if (issued) {
+        CancelIoEx(h, &a.ov);
+        mh_wait(h, &a, INFINITE, NULL);
+        mh_async_free(&a);
+    }
+    mh_configure_responder(h, FALSE, 0, 0);
+    if (info.ContextId) mh_destroy_context(h, info.ContextId);
     CloseHandle(event);
     mh_batch_free(&b);
     return ok;

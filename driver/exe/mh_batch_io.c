@@ -70,19 +70,35 @@ void mh_batch_add_cancel(mh_batch *b, ULONG64 id, BOOL all)
     b->count++;
 }
 
-LONG mh_batch_submit(HANDLE h, mh_batch *b)
+/* Fills the header in; returns the batch's length. */
+static DWORD seal(mh_batch *b)
 {
     MH_BATCH_HEADER header;
-    DWORD got = 0;
-    LONG status;
-
     header.Count = b->count;
     header.BytesUsed = b->used;
     memcpy(b->buffer, &header, sizeof(header));
-    status = mh_ioctl(h, IOCTL_MH_BATCH_SUBMIT, b->buffer, b->used, NULL, 0, &got);
+    return b->used;
+}
+
+static void empty(mh_batch *b)
+{
     b->used = sizeof(MH_BATCH_HEADER);
     b->count = 0;
+}
+
+LONG mh_batch_submit(HANDLE h, mh_batch *b)
+{
+    DWORD got = 0;
+    LONG status = mh_ioctl(h, IOCTL_MH_BATCH_SUBMIT, b->buffer, seal(b), NULL, 0, &got);
+    empty(b);
     return status;
+}
+
+BOOL mh_batch_submit_reap_issue(HANDLE h, mh_batch *b, mh_async *a, DWORD out_size, HANDLE event)
+{
+    BOOL issued = mh_issue(h, a, IOCTL_MH_BATCH_SUBMIT_REAP, b->buffer, seal(b), out_size, event);
+    empty(b);
+    return issued;
 }
 
 void mh_batch_free(mh_batch *b)

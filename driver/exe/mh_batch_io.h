@@ -23,6 +23,9 @@ void mh_batch_add_io_control(mh_batch *b, ULONG64 id, ULONG64 context_id, ULONG 
 void mh_batch_add_cancel(mh_batch *b, ULONG64 id, BOOL all);
 /* Fills the header, submits, and empties the batch for reuse. Returns the IRP's NTSTATUS. */
 LONG mh_batch_submit(HANDLE h, mh_batch *b);
+/* The same as BATCH_SUBMIT_REAP (contract 1.5), in flight: the submit is also a reap of out_size
+   bytes, finished with mh_wait (a->issue_status says why when it returns FALSE). Empties the batch. */
+BOOL mh_batch_submit_reap_issue(HANDLE h, mh_batch *b, mh_async *a, DWORD out_size, HANDLE event);
 void mh_batch_free(mh_batch *b);
 
 /* A reap waited for up to timeout_ms: MH_STATUS_PENDING if nothing came (the reap is cancelled and

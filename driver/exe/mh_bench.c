@@ -147,9 +147,9 @@ int mh_bench_io_control(unsigned in_flight, unsigned completions, unsigned bytes
 
 /*
  * The batched peer of mh_bench_send: the same sends answered by the responder, through the batched
- * transport, from one thread. Each round submits every free slot's send in one BATCH_SUBMIT, then
- * takes whatever completion records are ready with one BATCH_REAP (which pends until at least one
- * is): two IOCTLs per round, however many messages the round moves.
+ * transport, from one thread. Each round submits every free slot's send and takes whatever
+ * completion records are ready in one BATCH_SUBMIT_REAP (which pends until at least one is): one
+ * IOCTL per round, however many messages the round moves.
  */
 int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned bytes)
 {
@@ -157,8 +157,11 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
     HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
     MH_CONTEXT_INFO info;
     unsigned char payload[4096];
-    unsigned char *reaped = (unsigned char *)malloc(MH_BATCH_REAP_BUFFER_MIN + 256u * 1024u);
-    DWORD reap_size = (DWORD)MH_BATCH_REAP_BUFFER_MIN + 256u * 1024u;
+    /* A reap sized to the load: every record is the same small size here, so room for them all
+       (an IOCTL costs more the larger its output buffer). */
+    DWORD reap_size = (DWORD)((sizeof(MH_BATCH_HEADER) + (size_t)in_flight * MH_ALIGN8(sizeof(MH_BATCH_COMPLETION) + bytes) +
+                               4095u) & ~(size_t)4095u);
+    unsigned char *reaped = (unsigned char *)malloc(reap_size);
     mh_batch batch;
     unsigned issued = 0, done = 0, failed = 0, outstanding = 0, rounds = 0, most = 0;
     ULONG64 next_id = 1;
@@ -188,11 +191,13 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
             outstanding++;
             issued++;
         }
-        if (batch.count != 0 && !NT_SUCCESS(status = mh_batch_submit(h, &batch))) {
-            fprintf(stderr, "BATCH_SUBMIT failed: 0x%08lx\n", (unsigned long)status);
-            goto out;
+        /* The round's sends and its reap in one IOCTL (BATCH_SUBMIT_REAP); a round with nothing to
+           submit only reaps. */
+        if (batch.count != 0) {
+            mh_batch_submit_reap_issue(h, &batch, &reap, reap_size, event);
+        } else {
+            mh_issue(h, &reap, IOCTL_MH_BATCH_REAP, NULL, 0, reap_size, event);
         }
-        mh_issue(h, &reap, IOCTL_MH_BATCH_REAP, NULL, 0, reap_size, event);
         status = mh_wait(h, &reap, 10000, &got);
         if (status != 0) {
             fprintf(stderr, "BATCH_REAP: 0x%08lx (%u of %u)\n", (unsigned long)status, done, completions);

@@ -1120,6 +1120,7 @@ static const check checks[] = {
     { "batch: a cancel record completes its send with STATUS_CANCELLED at once and its callback still runs once; ids of another handle or not in flight are ignored; cancel-all takes the rest", mh_check_batch_cancel, FALSE },
     { "batch: a malformed batch (counts, sizes, record sizes, kinds, duplicate ids, IoControl flags, sizes and another handle's context) is refused whole with a defined status and nothing applied", mh_check_batch_malformed, FALSE },
     { "batch: a handle that goes with sends in flight completes them as cancelled into its pending reap and leaves nothing behind", mh_check_batch_close, FALSE },
+    { "batch: BATCH_SUBMIT_REAP is a submit and then a reap in one IOCTL: a short output or a malformed batch is refused with nothing applied, records come back in its own output at once or when ready, and a cancelled one leaves its records to the next reap; a reap too small for the oldest record gets a header naming the size it needs", mh_check_batch_submit_reap, FALSE },
     { "unload: sc stop with IRPs pending completes them and unloads with nothing leaked", check_unload, TRUE },
 };
 

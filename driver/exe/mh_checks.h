@@ -17,13 +17,14 @@ BOOL mh_check_batch_io_control(struct check_ctx *c);
 BOOL mh_check_batch_cancel(struct check_ctx *c);
 BOOL mh_check_batch_malformed(struct check_ctx *c);
 BOOL mh_check_batch_close(struct check_ctx *c);
+BOOL mh_check_batch_submit_reap(struct check_ctx *c);
 
 /* Benchmarks (mh_bench.c); each prints one JSON line. */
 int mh_bench_echo(unsigned calls, unsigned bytes);
 int mh_bench_send(unsigned in_flight, unsigned completions, unsigned bytes);
 /* MP_CMD_ECHO through IO_CONTROL, in_flight kept on a completion port: one IOCTL per call. */
 int mh_bench_io_control(unsigned in_flight, unsigned completions, unsigned bytes);
-/* The same sends through the batched transport: one BATCH_SUBMIT per round of refills, one pended
-   BATCH_REAP returning many results. */
+/* The same sends through the batched transport: one BATCH_SUBMIT_REAP per round of refills, which
+   pends until results are ready and returns many, its reap sized to the sends in flight. */
 int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned bytes);
 #endif

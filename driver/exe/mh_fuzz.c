@@ -282,6 +282,17 @@ static void build_batch(fuzz_thread *t, unsigned char *in, DWORD *in_len)
 
 /* A valid request for a contract code (valid as far as its layout goes: ids may be stale). Sets
    the lengths; a code this file has no layout for gets random bytes. */
+/* A reap's output: room for every record, a small one (records that do not fit get the
+   header-only answer), or around the minimum. */
+static DWORD reap_length(mh_rng *r)
+{
+    switch (mh_rng_below(r, 4)) {
+    case 0: return (DWORD)MH_BATCH_REAP_BUFFER_ALL + mh_rng_below(r, 4096);
+    case 1: return mh_rng_below(r, (DWORD)MH_BATCH_REAP_BUFFER_MIN + 64);
+    default: return (DWORD)MH_BATCH_REAP_BUFFER_MIN + mh_rng_below(r, 4096);
+    }
+}
+
 static void build_valid(fuzz_thread *t, DWORD code, unsigned char *in, DWORD *in_len, DWORD *out_len)
 {
     mh_rng *r = &t->rng;
@@ -439,8 +450,11 @@ static void build_valid(fuzz_thread *t, DWORD code, unsigned char *in, DWORD *in
         build_batch(t, in, in_len);
         break;
     case IOCTL_MH_BATCH_REAP:
-        *out_len = mh_rng_below(r, 4) ? (DWORD)MH_BATCH_REAP_BUFFER_MIN + mh_rng_below(r, 4096)
-                                      : mh_rng_below(r, (DWORD)MH_BATCH_REAP_BUFFER_MIN + 64);
+        *out_len = reap_length(r);
+        break;
+    case IOCTL_MH_BATCH_SUBMIT_REAP:   /* a batch, and room for its results (or not quite) */
+        build_batch(t, in, in_len);
+        *out_len = reap_length(r);
         break;
     default:
         /* An IOCTL this file has no layout for yet: random bytes, which still fuzz its validation. */

@@ -5,7 +5,7 @@
  *   mhclient list                        print the checks' names, one per line (destructive ones marked)
  *   mhclient bench-echo CALLS [BYTES]    synchronous IOCTL round trips
  *   mhclient bench-send IN_FLIGHT COMPLETIONS [BYTES]   sendMessage throughput on an IOCP (one IOCTL per message)
- *   mhclient bench-send-batched IN_FLIGHT COMPLETIONS [BYTES]   the same through BATCH_SUBMIT / BATCH_REAP
+ *   mhclient bench-send-batched IN_FLIGHT COMPLETIONS [BYTES]   the same through BATCH_SUBMIT_REAP / BATCH_REAP
  *   mhclient stats                       print the driver's counters
  *   mhclient fuzz [--seed N] [--ioctls N] [--threads N] [--seconds N]   seeded raw-IOCTL fuzz (mh_fuzz.c)
  *   mhclient unload-storm [--seed N] [--count N]   driver stops with I/O pending (mh_unload_storm.c)

@@ -34,7 +34,7 @@ Environment:
 #define MIRACAST_HIL_IOCTL_H
 
 #define MH_CONTRACT_VERSION_MAJOR 1
-#define MH_CONTRACT_VERSION_MINOR 4
+#define MH_CONTRACT_VERSION_MINOR 5
 #define MH_CONTRACT_VERSION ((MH_CONTRACT_VERSION_MAJOR << 16) | MH_CONTRACT_VERSION_MINOR)
 
 /* Names. The service name is also the driver's file name (MiracastHil.sys). */
@@ -80,6 +80,7 @@ Environment:
  * MINIPORT_STATE                -                           the hosted miniport's own state (test hooks' ReadState)
  * BATCH_SUBMIT                  MH_BATCH_HEADER + MH_BATCH_ENTRY records  -  (the batched transport: sends, IoControls, cancels; below)
  * BATCH_REAP (pends)            -                           MH_BATCH_HEADER + MH_BATCH_COMPLETION records
+ * BATCH_SUBMIT_REAP (pends)     as BATCH_SUBMIT             as BATCH_REAP (minor version 5: a submit that is also a reap)
  *
  * Function codes 0x12-0x1F belong to the hosted-miniport seam (chunks, adapter, tracker);
  * 0x20 and above to later transports.
@@ -109,6 +110,7 @@ Environment:
 #define IOCTL_MH_MINIPORT_STATE      MH_IOCTL(0x16, MH_READ)
 #define IOCTL_MH_BATCH_SUBMIT        MH_IOCTL(0x20, MH_RW)
 #define IOCTL_MH_BATCH_REAP          MH_IOCTL(0x21, MH_READ)
+#define IOCTL_MH_BATCH_SUBMIT_REAP   MH_IOCTL(0x22, MH_RW)
 
 /* Every IOCTL of the contract, for tables that must cover them all (the addon's constants, the
    fuzzer). A new IOCTL is added here too. X(name) names IOCTL_MH_<name>. */
@@ -117,7 +119,7 @@ Environment:
     X(SEND_MESSAGE) X(AGENT_ATTACH) X(AGENT_DETACH) X(AGENT_RECEIVE) X(AGENT_REPLY) X(SESSION) \
     X(CONFIGURE_RESPONDER) X(GET_STATS) X(SET_FAULT) X(RESET_FAULTS) X(READ_TRACE) \
     X(CONFIGURE_MINIPORT) X(READ_CHUNKS) X(REPORT_CHUNKS) X(GET_ADAPTER) X(READ_POOL) X(MINIPORT_STATE) \
-    X(BATCH_SUBMIT) X(BATCH_REAP)
+    X(BATCH_SUBMIT) X(BATCH_REAP) X(BATCH_SUBMIT_REAP)
 
 /* Limits. Sizes above them are refused with STATUS_INVALID_BUFFER_SIZE before any work is done. */
 #define MH_MAX_ECHO_BYTES        (64u * 1024u)
@@ -286,9 +288,23 @@ MH_STATIC_ASSERT(mh_send_message_out, sizeof(MH_SEND_MESSAGE_OUT) == 16);
  *     cancelled SEND_MESSAGE IRP's does); an Id not in flight on this handle (done, never sent,
  *     another handle's) is ignored. MH_BATCH_CANCEL_ALL: every such request of the handle.
  * BATCH_REAP: pends until at least one completion record of this handle is ready, then returns as
- * many as fit (the oldest first). The output buffer must hold MH_BATCH_REAP_BUFFER_MIN bytes (the
- * largest record). Completion records live in per-handle kernel memory, bounded by the sends in
- * flight; they go with the handle (CLEANUP, or CLOSE under Wine) and at unload.
+ * many as fit (the oldest first). The output buffer must hold MH_BATCH_REAP_BUFFER_MIN bytes (a
+ * header and a record with no output; STATUS_BUFFER_TOO_SMALL). When the oldest record does not
+ * fit (minor version 5; before it the minimum was MH_BATCH_REAP_BUFFER_ALL, which every record
+ * fits), the reap returns STATUS_SUCCESS with only a header: Count 0 and BytesUsed the output
+ * length that record needs; the record stays for a reap that large. A caller sizes its reaps to
+ * its load (under Wine an IOCTL costs more the larger its output buffer, and on Windows
+ * METHOD_BUFFERED allocates the whole of it per IRP). Completion records live in per-handle
+ * kernel memory, bounded by the sends in flight; they go with the handle (CLEANUP, or CLOSE under
+ * Wine) and at unload.
+ * BATCH_SUBMIT_REAP (minor version 5): a BATCH_SUBMIT whose IRP then is a BATCH_REAP of the same
+ * handle, for a caller with no reap pending (one IOCTL for a lone send and its result, where a
+ * submit and a reap cost two). The output buffer must hold MH_BATCH_REAP_BUFFER_MIN bytes
+ * (STATUS_BUFFER_TOO_SMALL, nothing applied). A refused batch completes with BATCH_SUBMIT's
+ * refusal and nothing applied, never STATUS_CANCELLED; an applied one completes as a BATCH_REAP
+ * does (records at once, or pends until one is ready), or with STATUS_CANCELLED when its reap was
+ * cancelled or the handle went (the records it did not take wait for the next reap, or go with
+ * the handle).
  */
 #define MH_BATCH_SEND_MESSAGE 1u
 #define MH_BATCH_CANCEL       2u
@@ -334,9 +350,12 @@ typedef struct _MH_BATCH_COMPLETION {
 } MH_BATCH_COMPLETION;
 MH_STATIC_ASSERT(mh_batch_completion, sizeof(MH_BATCH_COMPLETION) == 32);
 
-#define MH_BATCH_REAP_BUFFER_MIN \
+/* The smallest reap output (minor version 5): a header and one record with no output. */
+#define MH_BATCH_REAP_BUFFER_MIN (sizeof(MH_BATCH_HEADER) + sizeof(MH_BATCH_COMPLETION))
+/* A reap output every completion record fits (of either kind): such a reap never gets the
+   header-only "too small" answer. The minimum before minor version 5. */
+#define MH_BATCH_REAP_BUFFER_ALL \
     (sizeof(MH_BATCH_HEADER) + sizeof(MH_BATCH_COMPLETION) + MH_MAX_MESSAGE_BYTES)
-/* The largest completion record of either kind fits a reap buffer of MH_BATCH_REAP_BUFFER_MIN. */
 MH_STATIC_ASSERT(mh_batch_reap_io_control, MH_MAX_IO_CONTROL_BYTES <= MH_MAX_MESSAGE_BYTES);
 
 /* ---------------------------------------------------------------- the agent (user-mode Miracast driver) */
@@ -465,14 +484,16 @@ MH_STATIC_ASSERT(mh_miniport_config, sizeof(MH_MINIPORT_CONFIG) == 8);
     X(ChunkReadsPending,      "chunk reads waiting now") \
     X(OwnerReleasesPending,   "closed handles whose contexts the host is still destroying") \
     X(BatchReapsPending,      "BATCH_REAP IRPs waiting for a completion record now (not in IrpsPending)") \
-    X(BatchSubmits,           "BATCH_SUBMIT IOCTLs applied") \
+    X(BatchSubmits,           "BATCH_SUBMIT and BATCH_SUBMIT_REAP IOCTLs applied") \
     X(BatchSubmitMax,         "most records carried by one BATCH_SUBMIT") \
     X(BatchReapMax,           "most completion records returned by one BATCH_REAP") \
     X(BatchSendRecords,       "SEND_MESSAGE records applied from BATCH_SUBMITs") \
     X(BatchIoControlRecords,  "IO_CONTROL records applied from BATCH_SUBMITs") \
     X(BatchCancelRecords,     "CANCEL records applied from BATCH_SUBMITs") \
     X(IoctlsDispatched,       "DEVICE_CONTROL IRPs the driver dispatched (every IOCTL)") \
-    X(CallbackWakes,          "callback workers woken to run callbacks (a busy worker takes the next one without a wake-up)")
+    X(CallbackWakes,          "callback workers woken to run callbacks (a busy worker takes the next one without a wake-up)") \
+    X(BatchSubmitReaps,       "BATCH_SUBMIT_REAP IOCTLs applied (counted in BatchSubmits too; minor version 5)") \
+    X(BatchReapsTooSmall,     "reaps answered with a header only: the oldest record did not fit their output (minor version 5)")
 
 #define MH_STATS_DECLARE_FIELD(name, description) ULONG64 name;
 typedef struct _MH_STATS {
