@@ -3,6 +3,7 @@
 #include "engine.h"
 #include "miracast_hil_ioctl.h"
 #include "ops.h"
+#include <algorithm>
 #include <cstring>
 
 namespace mh {
@@ -11,13 +12,34 @@ namespace {
 
 constexpr LONG kStatusFileClosed = static_cast<LONG>(0xC0000128);
 constexpr LONG kStatusDeletePending = static_cast<LONG>(0xC0000056);
-// A reap buffer holds the largest completion record, and some 2000 small ones besides. While a
-// reap is pending the kernel holds a system buffer of this size for it.
+constexpr LONG kStatusInvalidDeviceRequest = static_cast<LONG>(0xC0000010);   // an IOCTL the driver does not know
 // A node of a channel's `outstanding` set (the pointer and at most two links; the bucket array is
 // the set's), held for a send from its append.
 constexpr int64_t kOutstandingNodeBytes = static_cast<int64_t>(3 * sizeof(void*));
-constexpr uint32_t kReapBufferSize = static_cast<uint32_t>(MH_BATCH_REAP_BUFFER_MIN) + 64u * 1024u;
-static_assert(kReapBufferSize >= MH_BATCH_REAP_BUFFER_MIN, "a reap must fit the largest record");
+// A reap's output buffer is sized to the load (NextReapSize): the kernel holds a system buffer of
+// that size per reap IRP (METHOD_BUFFERED), and under Wine an IOCTL costs more the larger its
+// output (at one in flight, a 64 KiB reap made a message some 30 % slower than a 4 KiB one, a
+// 128 KiB one twice as slow). It starts with room for a lone send's record and some 80 small
+// ones, doubles while reaps come back three quarters full (to 64 KiB: over 1,300 small records),
+// halves while they come back less than an eighth full, and grows at once to what a record that
+// did not fit needs (the kernel's header-only answer), up to the largest record's size.
+constexpr uint32_t kReapInitial = 4096u;
+constexpr uint32_t kReapGrowLimit = 64u * 1024u;
+constexpr uint32_t kReapMax = (static_cast<uint32_t>(MH_BATCH_REAP_BUFFER_ALL) + 4095u) & ~4095u;
+static_assert(kReapInitial >= MH_BATCH_REAP_BUFFER_MIN, "a reap holds at least a header and a record");
+
+uint32_t NextReapSize(uint32_t size, size_t used, uint32_t needed) {
+  if (needed != 0) {
+    return std::min(kReapMax, std::max((needed + 4095u) & ~4095u, size * 2));
+  }
+  if (used > size - size / 4 && size < kReapGrowLimit) {
+    return size * 2;
+  }
+  if (used < size / 8 && size > kReapInitial) {
+    return size / 2;
+  }
+  return size;
+}
 
 class Exclusive {
  public:
@@ -131,8 +153,7 @@ std::shared_ptr<BatchChannel> BatchTransport::Open(HANDLE handle, bool skipsPort
   auto channel = std::make_shared<BatchChannel>();
   channel->handle = handle;
   channel->skipsPortOnSuccess = skipsPortOnSuccess;
-  channel->reapSize = kReapBufferSize;
-  channel->reapBuffer.reset(new uint8_t[kReapBufferSize]);
+  channel->reapWant = kReapInitial;   // the buffer is made when the first reap is armed
   return channel;
 }
 
@@ -158,12 +179,22 @@ void BatchTransport::MarkReady(const std::shared_ptr<BatchChannel>& channel, boo
 
 // Appends one record (its entry, then its input, padded to RecordSize) to the channel's tail
 // segment. segmentHeld: the bytes the caller counted in the engine's HeldBytes for the segment.
+// A lone request (nothing of its channel queued, being submitted, in the kernel or being reaped)
+// is submitted from this thread at once, as one BATCH_SUBMIT_REAP: no hop to the submitter, so one
+// message alone costs one IOCTL and no thread wake-up, as the classic IOCTL did.
 void BatchTransport::AppendRecord(const std::shared_ptr<BatchChannel>& channel, Request* request,
                                   const MH_BATCH_ENTRY& entry, const uint8_t* input, uint32_t segmentHeld) {
   bool wake = false;
+  bool lone;
+  BatchSegment alone;
   {
     Exclusive lock(lock_);
-    BatchSegment& segment = Tail(*channel, entry.RecordSize);
+    lone = channel->submitReaps && !channel->reapArmed && !channel->ready && !channel->submitting &&
+           channel->outstanding.empty() && !channel->stopping;
+    if (lone) {
+      alone.bytes.resize(sizeof(MH_BATCH_HEADER));   // filled in at submit
+    }
+    BatchSegment& segment = lone ? alone : Tail(*channel, entry.RecordSize);
     size_t start = segment.bytes.size();
     AppendBytes(segment.bytes, entry);
     segment.bytes.insert(segment.bytes.end(), input, input + entry.InputSize);
@@ -171,9 +202,14 @@ void BatchTransport::AppendRecord(const std::shared_ptr<BatchChannel>& channel, 
     segment.records++;
     segment.sends.push_back(request);
     segment.heldBytes += segmentHeld;
-    MarkReady(channel, wake);
+    if (!lone) {
+      MarkReady(channel, wake);
+    }
   }
-  if (wake) {
+  if (lone) {
+    Submit(channel, alone);
+    engine_->Hold(nullptr, -static_cast<int64_t>(alone.heldBytes));
+  } else if (wake) {
     WakeConditionVariable(&wake_);
   }
 }
@@ -275,6 +311,7 @@ void BatchTransport::Run() {
     ready_.pop_front();
     BatchSegment segment = std::move(channel->queued.front());
     channel->queued.pop_front();
+    channel->submitting = true;
     if (channel->queued.empty()) {
       channel->ready = false;
     } else {
@@ -284,6 +321,7 @@ void BatchTransport::Run() {
     Submit(channel, segment);
     engine_->Hold(nullptr, -static_cast<int64_t>(segment.heldBytes));   // the segment goes with this turn
     AcquireSRWLockExclusive(&lock_);
+    channel->submitting = false;
   }
   ReleaseSRWLockExclusive(&lock_);
 }
@@ -293,32 +331,67 @@ void BatchTransport::Submit(const std::shared_ptr<BatchChannel>& channel, BatchS
   header.Count = segment.records;
   header.BytesUsed = static_cast<ULONG>(segment.bytes.size());
   memcpy(segment.bytes.data(), &header, sizeof(header));
+  bool reaps;   // this submit arms the channel's reap: none is armed and the kernel will hold sends of it
   {
     // Before the IOCTL: a completion record may be reaped before it returns.
     Exclusive lock(lock_);
     channel->outstanding.insert(segment.sends.begin(), segment.sends.end());
+    reaps = !channel->reapArmed && !channel->stopping && !channel->outstanding.empty();
+    if (reaps) {
+      Arm(*channel, channel);
+    }
   }
   LONG status;
+  bool reapIssued = false;   // it went as BATCH_SUBMIT_REAP: its completion is the reap's
   {
     Shared issuing(channel->issueLock);
     if (channel->closed || channel->stopping) {
       status = kStatusFileClosed;
     } else {
-      IO_STATUS_BLOCK iosb{};
-      iosb.Status = kStatusPending;
-      // No ApcContext: a packet queued for it (a handle that could not skip the port on success)
-      // has no OVERLAPPED, and the completion thread ignores it. BATCH_SUBMIT never pends.
-      status = NtDeviceIoControlFile(channel->handle, nullptr, nullptr, nullptr, &iosb, IOCTL_MH_BATCH_SUBMIT,
-                                     segment.bytes.data(), header.BytesUsed, nullptr, 0);
-      while (status == kStatusPending) {   // not this driver's; iosb must outlive the IRP
-        Sleep(1);
-        status = static_cast<volatile IO_STATUS_BLOCK&>(iosb).Status;
+      if (reaps && channel->submitReaps) {
+        // One IOCTL for the batch and its results (a lone send: one round trip, as the classic
+        // SEND_MESSAGE), where a submit and then a reap cost two.
+        PrepareReap(*channel);
+        status = NtDeviceIoControlFile(channel->handle, nullptr, nullptr, &channel->reapIo.overlapped,
+                                       reinterpret_cast<PIO_STATUS_BLOCK>(&channel->reapIo.overlapped),
+                                       IOCTL_MH_BATCH_SUBMIT_REAP, segment.bytes.data(), header.BytesUsed,
+                                       channel->reapBuffer.get(), channel->reapSize);
+        reapIssued = status != kStatusInvalidDeviceRequest;
+        channel->submitReaps = reapIssued;   // a driver before contract 1.5: a submit, then a reap
+      }
+      if (!reapIssued) {
+        IO_STATUS_BLOCK iosb{};
+        iosb.Status = kStatusPending;
+        // No ApcContext: a packet queued for it (a handle that could not skip the port on success)
+        // has no OVERLAPPED, and the completion thread ignores it. BATCH_SUBMIT never pends.
+        status = NtDeviceIoControlFile(channel->handle, nullptr, nullptr, nullptr, &iosb, IOCTL_MH_BATCH_SUBMIT,
+                                       segment.bytes.data(), header.BytesUsed, nullptr, 0);
+        while (status == kStatusPending) {   // not this driver's; iosb must outlive the IRP
+          Sleep(1);
+          status = static_cast<volatile IO_STATUS_BLOCK&>(iosb).Status;
+        }
       }
     }
   }
+  if (reapIssued && status == kStatusCancelled) {
+    // Applied, and its reap cancelled at once (or the handle went): a reap's completion, inline.
+    channel->reapIo.overlapped.Internal = static_cast<ULONG_PTR>(static_cast<ULONG>(status));
+    channel->reapIo.overlapped.InternalHigh = 0;
+    ProcessReaps(channel.get());
+    return;
+  }
+  if (reapIssued && !IsNtError(status)) {
+    if (channel->skipsPortOnSuccess && status != kStatusPending) {
+      ProcessReaps(channel.get());   // completed at once, and no packet will be queued
+    }
+    return;
+  }
   if (IsNtError(status)) {
-    // Refused whole: nothing of it reached the miniport. Its sends fail with the refusal.
+    // Refused whole: nothing of it reached the miniport. Its sends fail with the refusal; a reap
+    // this submit was to arm is armed on its own if the kernel still holds sends of the channel.
     std::vector<Request*> refused;
+    std::shared_ptr<BatchChannel> release;
+    bool rearm = false;
     {
       Exclusive lock(lock_);
       for (Request* request : segment.sends) {
@@ -326,23 +399,28 @@ void BatchTransport::Submit(const std::shared_ptr<BatchChannel>& channel, BatchS
           refused.push_back(request);
         }
       }
+      if (reaps) {
+        rearm = !channel->stopping && !channel->outstanding.empty();
+        if (!rearm) {
+          Disarm(*channel, release);
+        }
+      }
     }
     Fail(refused, status);
+    if (rearm && IssueReap(*channel) == Issued::Inline) {
+      ProcessReaps(channel.get());
+    }
     return;
   }
-  bool arm = false;
-  {
-    Exclusive lock(lock_);
-    if (!channel->reapArmed && !channel->stopping) {
-      channel->reapArmed = true;
-      channel->reapHold = channel;
-      ++reapsArmed_;
-      arm = true;
-    }
-  }
-  if (arm && IssueReap(*channel) == Issued::Inline) {
+  if (reaps && IssueReap(*channel) == Issued::Inline) {
     ProcessReaps(channel.get());
   }
+}
+
+void BatchTransport::Arm(BatchChannel& channel, const std::shared_ptr<BatchChannel>& self) {
+  channel.reapArmed = true;
+  channel.reapHold = self;
+  ++reapsArmed_;
 }
 
 void BatchTransport::Disarm(BatchChannel& channel, std::shared_ptr<BatchChannel>& release) {
@@ -351,11 +429,19 @@ void BatchTransport::Disarm(BatchChannel& channel, std::shared_ptr<BatchChannel>
   --reapsArmed_;
 }
 
-BatchTransport::Issued BatchTransport::IssueReap(BatchChannel& channel) {
+void BatchTransport::PrepareReap(BatchChannel& channel) {
+  if (!channel.reapBuffer || channel.reapSize != channel.reapWant) {
+    channel.reapBuffer.reset(new uint8_t[channel.reapWant]);   // no reap is armed on it now
+    channel.reapSize = channel.reapWant;
+  }
   channel.reapIo.overlapped = OVERLAPPED{};
   channel.reapIo.overlapped.Internal = static_cast<ULONG_PTR>(kStatusPending);
   channel.reapIo.owner = nullptr;
   channel.reapIo.reap = &channel;
+}
+
+BatchTransport::Issued BatchTransport::IssueReap(BatchChannel& channel) {
+  PrepareReap(channel);
   LONG status;
   {
     Shared issuing(channel.issueLock);
@@ -403,11 +489,18 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
     reaped.clear();
     done.clear();
     LONG status = static_cast<LONG>(channel->reapIo.overlapped.Internal);
+    size_t used = 0;
+    uint32_t needed = 0;
     if (IsNtSuccess(status)) {
-      ParseReap(channel->reapBuffer.get(), channel->reapIo.overlapped.InternalHigh, reaped);
+      used = channel->reapIo.overlapped.InternalHigh;
+      ParseReap(channel->reapBuffer.get(), used, reaped);
+      MH_BATCH_HEADER header{};
+      if (used >= sizeof(header)) {
+        memcpy(&header, channel->reapBuffer.get(), sizeof(header));
+        needed = header.Count == 0 ? header.BytesUsed : 0;   // the oldest record did not fit
+      }
     }
-    std::shared_ptr<BatchChannel> release;   // the last reference may go with this scope
-    bool rearm;
+    channel->reapWant = NextReapSize(channel->reapSize, used, needed);   // for the next arm (PrepareReap)
     {
       Exclusive lock(lock_);
       size_t kept = 0;
@@ -417,17 +510,25 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
         }
       }
       reaped.resize(kept);
-      rearm = !channel->stopping;   // kept armed: the next send's result needs no IOCTL of its own
-      if (!rearm) {
-        Disarm(*channel, release);
-      }
     }
     for (const Reaped& one : reaped) {
-      size_t buffer = WriteResult(one.request, one.record, one.output);
+      size_t buffer = WriteResult(one.request, one.record, one.output);   // reads the reap buffer
       engine_->Hold(one.request, static_cast<int64_t>(buffer));
       done.push_back(one.request);
     }
     engine_->Deliver(done);
+    std::shared_ptr<BatchChannel> release;   // the last reference may go with this scope
+    bool rearm;
+    {
+      // Re-armed only while the kernel holds sends of the channel and no queued segment will arm
+      // it: a submit that finds no reap armed is its own (BATCH_SUBMIT_REAP), so a lone send
+      // costs one IOCTL. Decided after the buffer was read: once disarmed, a submit may reuse it.
+      Exclusive lock(lock_);
+      rearm = !channel->stopping && !channel->outstanding.empty() && channel->queued.empty();
+      if (!rearm) {
+        Disarm(*channel, release);
+      }
+    }
     if (!rearm || IssueReap(*channel) != Issued::Inline) {
       return;
     }

@@ -107,6 +107,13 @@ Napi::Promise Engine::Submit(Napi::Env env, HANDLE handle, bool skipsPortOnSucce
   return promise;
 }
 
+namespace {
+// The engine whose JavaScript thread is inside SubmitBatched's append on this thread: a lone send
+// submitted there may complete at once, and its result then settles inline, as a classic request
+// that completes at once does (Submit), with no thread-safe function call and no wake-up.
+thread_local Engine* tlsSettlingInline = nullptr;
+}  // namespace
+
 Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchChannel>& channel, Request* request,
                                     const Encoded& encoded) {
   Napi::Promise promise = request->deferred.Promise();
@@ -117,16 +124,28 @@ Napi::Promise Engine::SubmitBatched(Napi::Env env, const std::shared_ptr<BatchCh
   request->device->OnIssued(request);
   heldBytes_ += request->heldBytes;   // before the append: from there on other threads may add
   ++inFlight_;  // before the append: the submitter may hand it back before Append returns
+  tlsSettlingInline = this;
   if (request->op == Op::IoControl) {
     batch_->AppendIoControl(channel, request, encoded);
   } else {
     batch_->AppendSend(channel, request, encoded);
   }
+  tlsSettlingInline = nullptr;
   return promise;
 }
 
 void Engine::Deliver(std::vector<Request*>& requests) {
   if (requests.empty()) {
+    return;
+  }
+  if (tlsSettlingInline == this) {
+    // The JavaScript thread, completed at once inside SubmitBatched: settled here.
+    Napi::Env env(env_);
+    for (Request* request : requests) {
+      --inFlight_;
+      Napi::HandleScope scope(env);
+      Settle(env, request);
+    }
     return;
   }
   bool call = false;

@@ -23,10 +23,11 @@
 //     last call into it, joins the thread (if Shutdown has not) and deletes the engine. So no
 //     thread can call a finalized thread-safe function, and nothing outlives its owner.
 //   - Pending I/O never occupies a libuv threadpool thread.
-//   - A send with company (another send of its device in flight) travels through the batched
-//     transport (batch.h, whose header has its own rules); a lone send is a classic request (one
-//     IOCTL, through the port), so one message alone costs what it did before the transport. Of a
-//     batched send the JavaScript thread only appends it; the engine's submitter thread submits; the completion
+//   - Every send travels through the batched transport (batch.h, whose header has its own rules).
+//     A send with company the JavaScript thread only appends; the engine's submitter thread
+//     submits. A lone send the JavaScript thread submits itself as one BATCH_SUBMIT_REAP (one
+//     IOCTL; a result that came at once settles inline, as a classic request's does, else it
+//     comes through the port), so one message alone costs one IOCTL. The completion
 //     thread also takes reap packets and hands their requests over through Deliver, so they settle
 //     through the same queue, in the same batches, as every other request. A batched request counts
 //     in InFlight until it is handed over.

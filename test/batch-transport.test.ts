@@ -1,6 +1,6 @@
 // The batched transport behind sendMessage (issue #14): many sends share one BATCH_SUBMIT, one
 // reap returns many results, a cancel reaches only its own send in the kernel, and a device keeps
-// one reap pending from its first send until it closes. The raw C client's batch checks cover the wire
+// a reap pending while the kernel holds its sends, and none once they are answered. The raw C client's batch checks cover the wire
 // format and the refusals (client-checks.test.ts). Valid in both lanes.
 import { describe, expect, it } from 'vitest';
 import { engineState, openDevice, type MiracastDevice } from '../dist/index.js';
@@ -28,10 +28,28 @@ describe('the batched transport', () => {
     // Issued in one turn of this thread, they cannot each have needed an IOCTL of their own.
     expect(submits, `${submits} BATCH_SUBMITs for ${count} sends`).toBeLessThan(count / 2);
     expect(after.messagesTotal - before.messagesTotal).toBe(count);
-    expect(after.batchReapsPending - before.batchReapsPending, 'one reap stays pending on the open device').toBe(1);
+    expect(after.batchReapsPending - before.batchReapsPending, 'no reap left pending on the idle device').toBe(0);
     expect(engineState().inFlight).toBe(0);
     await owner.close();
     expect((await device.stats()).batchReapsPending, 'its reap went with the handle').toBe(before.batchReapsPending);
+  });
+
+  it('a result larger than the reap\'s buffer: the kernel answers with the size it needs, and the reap grows to take it whole', async () => {
+    await using owner = await openDevice();
+    const context = await owner.createContext();
+    await device.configureResponder({ enabled: true });
+    const before = await device.stats();
+    // Small sends first, so the device's reap is small, then one answered with 60,000 bytes beside
+    // them: its record does not fit the reap that meets it.
+    const small = Array.from({ length: 8 }, (_, i) => context.sendMessage(Buffer.from([i]), { outputSize: 1 }));
+    const input = Buffer.alloc(60_000, 0xa5);
+    const large = context.sendMessage(input, { outputSize: 60_000 });
+    const results = await within(Promise.all([...small, large]), 10_000, 'the sends to settle');
+    results.slice(0, 8).forEach((result, i) => expect(result.output, `small send ${i}`).toEqual(Buffer.from([i])));
+    expect(results[8].output.equals(input), 'the large result, whole').toBe(true);
+    const after = await device.stats();
+    expect(after.batchReapsTooSmall - before.batchReapsTooSmall, 'reaps answered with the size a record needs').toBeGreaterThan(0);
+    expect(after.batchReapsPending - before.batchReapsPending, 'no reap left pending').toBe(0);
   });
 
   it('an AbortSignal cancels its own send in the kernel; the sends around it complete; every callback runs once', async () => {

@@ -1,5 +1,6 @@
 // Which way a request travels (issue #14): every sendMessage rides the device's batched channel,
-// a lone one too (its cancel is then a batched record, never a CancelIoEx racing its completion);
+// a lone one too (its cancel is then a batched record, never a CancelIoEx racing its completion),
+// and a lone one costs one IOCTL (BATCH_SUBMIT_REAP: the submit is its own reap);
 // a chunk read or a lone ioControl is one classic IOCTL. A device may hold both kinds at once, and
 // cancel, abort, timeout and close reach each in the kernel by its own kind of cancel.
 // The addon counts the native bytes it holds per request in flight (engineState().heldBytes), and
@@ -14,7 +15,7 @@ let device: MiracastDevice;
 useDevice((d) => (device = d));
 
 describe('the send paths', () => {
-  it('a lone send rides the batched channel: one BATCH_SUBMIT each, answered through the reap', async () => {
+  it('a lone send rides the batched channel: one BATCH_SUBMIT_REAP each, answered in its own output; no reap left behind', async () => {
     await using owner = await openDevice();
     const context = await owner.createContext();
     await device.configureResponder({ enabled: true });
@@ -26,7 +27,11 @@ describe('the send paths', () => {
     const after = await device.stats();
     expect(after.messagesTotal - before.messagesTotal).toBe(3);
     expect(after.batchSendRecords - before.batchSendRecords, 'each lone send is a batched record').toBe(3);
-    expect(after.batchReapsPending - before.batchReapsPending, 'the device keeps its reap').toBe(1);
+    expect(after.batchSubmitReaps - before.batchSubmitReaps, 'each lone send is a submit that is its own reap').toBe(3);
+    // Every IOCTL of the lane between the two readings: one per send (a submit and a reap would be
+    // two), and the second reading.
+    expect(after.ioctlsDispatched - before.ioctlsDispatched, 'IOCTLs for three lone sends and a reading').toBe(4);
+    expect(after.batchReapsPending - before.batchReapsPending, 'no reap pending once nothing is in flight').toBe(0);
   });
 
   it('sends issued together share BATCH_SUBMITs', async () => {
@@ -43,7 +48,7 @@ describe('the send paths', () => {
     const submits = after.batchSubmits - before.batchSubmits;
     expect(after.batchSendRecords - before.batchSendRecords, 'every send a batched record').toBe(count);
     expect(submits, `${submits} BATCH_SUBMITs for ${count} sends`).toBeLessThan(count / 2);
-    expect(after.batchReapsPending - before.batchReapsPending, 'the device keeps its reap').toBe(1);
+    expect(after.batchReapsPending - before.batchReapsPending, 'no reap pending once nothing is in flight').toBe(0);
   });
 
   it('a device holding both kinds: an abort cancels its own request in the kernel, whichever kind; close() the rest', async () => {
