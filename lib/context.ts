@@ -53,17 +53,29 @@ export class MiracastContext implements AsyncDisposable {
    * Rejects with NtStatusError when the message could not be sent (STATUS_DEVICE_REMOVED: no
    * agent and no responder), or AbortError / TimeoutError when cancelled.
    */
-  async sendMessage(input: Uint8Array, options?: SendMessageOptions): Promise<SendMessageResult> {
-    const limits = this.#channel.constants.limits;
-    const bytes = checkBytes(input, 'input', limits.maxMessageBytes);
-    const opts = checkOptions(options, 'options');
-    const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxMessageBytes, 0);
-    const wait = checkWaitOptions(opts.signal, opts.timeoutMs);
-    return await this.#channel.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait)
-      .catch(async (e: unknown) => {
-        throw await hooksFailure(this.#channel, 'sendMessage', e);
-      });
+  sendMessage(input: Uint8Array, options?: SendMessageOptions): Promise<SendMessageResult> {
+    // The per-message path: no async frame, and no object but the arguments when nothing is
+    // watched. Whatever an async function would reject with (a bad argument included), this
+    // returns rejected, never throws.
+    let issued: Promise<SendMessageResult>;
+    try {
+      const limits = this.#channel.constants.limits;
+      const bytes = checkBytes(input, 'input', limits.maxMessageBytes);
+      const opts = checkOptions(options, 'options');
+      const outputSize = checkInteger(opts.outputSize, 'options.outputSize', 0, limits.maxMessageBytes, 0);
+      const wait = opts.signal === undefined && opts.timeoutMs === undefined
+        ? undefined : checkWaitOptions(opts.signal, opts.timeoutMs);
+      issued = this.#channel.request<SendMessageResult>('sendMessage', [this.id, bytes, outputSize], wait);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return issued.catch(this.#sendFailed);
   }
+
+  /** A failed send's error, named by the hooks' absence when that was why (one closure per context). */
+  readonly #sendFailed = async (error: unknown): Promise<never> => {
+    throw await hooksFailure(this.#channel, 'sendMessage', error);
+  };
 
   /** GetNextChunkData on this session: the chunks the miniport reported (see ChunkRead). */
   async readChunks(options?: ReadChunksOptions): Promise<ChunkRead> {

@@ -83,6 +83,7 @@ export class MiracastDevice implements RequestChannel, AsyncDisposable {
   readonly #contexts = new Set<MiracastContext>();
   #agent: MiracastAgent | undefined;
   readonly #signals = new WeakMap<AbortSignal, SignalWatch>();
+  readonly #failureHandlers = new Map<string, (failure: unknown) => never>();
 
   /** @internal use openDevice() */
   constructor(handle: NativeDevice, path: string, constants: NativeConstants) {
@@ -121,14 +122,25 @@ export class MiracastDevice implements RequestChannel, AsyncDisposable {
    * @internal Awaits an issued request and turns a failure into the right error. Whatever way
    * it settles, the request's timer and its share of the signal's listener are gone by then.
    */
-  settle<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions = {}): Promise<T> {
-    if (options.signal === undefined && options.timeoutMs === undefined) {
-      // Nothing to watch: no listener, no timer, no async frame of its own (the per-message path).
-      return issued.promise.then(undefined, (failure: unknown) => {
-        throw this.#failure(operation, failure, undefined, undefined, undefined);
-      });
+  settle<T>(operation: string, issued: IssuedRequest<T>, options?: RequestOptions): Promise<T> {
+    if (options === undefined || (options.signal === undefined && options.timeoutMs === undefined)) {
+      // Nothing to watch: no listener, no timer, no async frame of its own, no closure made per
+      // request (the per-message path).
+      return issued.promise.then(undefined, this.#failureOf(operation));
     }
     return this.#settleWatched(operation, issued, options);
+  }
+
+  /** The rejection handler of an operation's unwatched requests, made once per operation name. */
+  #failureOf(operation: string): (failure: unknown) => never {
+    let handler = this.#failureHandlers.get(operation);
+    if (handler === undefined) {
+      handler = (failure: unknown) => {
+        throw this.#failure(operation, failure, undefined, undefined, undefined);
+      };
+      this.#failureHandlers.set(operation, handler);
+    }
+    return handler;
   }
 
   async #settleWatched<T>(operation: string, issued: IssuedRequest<T>, options: RequestOptions): Promise<T> {
@@ -155,10 +167,14 @@ export class MiracastDevice implements RequestChannel, AsyncDisposable {
     }
   }
 
-  /** @internal Issues a request and awaits it. */
-  async request<T>(op: OpName, args: unknown[], options: RequestOptions = {}): Promise<T> {
-    if (options.signal?.aborted) throw abortReason(options.signal, op);
-    return await this.settle<T>(op, this.issue<T>(op, args, options.ref ?? true), options);
+  /** @internal Issues a request and awaits it; rejects (never throws) as an async function would. */
+  request<T>(op: OpName, args: unknown[], options?: RequestOptions): Promise<T> {
+    try {
+      if (options?.signal?.aborted) throw abortReason(options.signal, op);
+      return this.settle<T>(op, this.issue<T>(op, args, options?.ref ?? true), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** @internal Cancels one request in the kernel (CancelIoEx); false if it already completed. */
