@@ -6,7 +6,8 @@
 //   node addon.mjs lag IN_FLIGHT COMPLETIONS [BYTES]   the same, while sampling event-loop lag
 //   node addon.mjs idle MS                             event-loop lag with nothing in flight (the floor)
 //   node addon.mjs memory IN_FLIGHT                    native memory per sendMessage held in flight
-//   node addon.mjs soak COMPLETIONS IN_FLIGHT [BYTES]  RSS sampled over a long run (flat or not)
+//   node addon.mjs soak COMPLETIONS IN_FLIGHT [BYTES]  RSS sampled over a long run (flat or not), after
+//                                                      an unsampled warm-up until V8's heap stops growing
 //   node addon.mjs iocontrol IN_FLIGHT COMPLETIONS [BYTES]  ctx.miniport.echo() (DxgkDdiMiracastIoControl),
 //                                                      IN_FLIGHT kept in flight: an ioControl storm
 //
@@ -205,7 +206,14 @@ async function memory(inFlight) {
   }
 }
 
-/** RSS over a long run of sends kept in flight: samples every `every` completions. */
+/**
+ * RSS over a long run of sends kept in flight: samples every `every` completions. A warm-up runs
+ * first, unsampled, in steps of a twentieth of the run, until three steps in a row leave V8's heap
+ * (heapTotal) as they found it (at most half the run): V8 grows its heap in steps to its steady
+ * size over the first few hundred thousand messages (the less the library allocates per message,
+ * the later it gets there), and that growth is not a leak; what the sampled run judges is what
+ * follows.
+ */
 async function soak(completions, inFlight, bytes) {
   const device = await openDevice();
   let context;
@@ -213,6 +221,15 @@ async function soak(completions, inFlight, bytes) {
   try {
     context = await device.createContext();
     await device.configureResponder({ enabled: true });
+    const step = Math.max(1000, Math.floor(completions / 20));
+    let warmUp = 0;
+    for (let stable = 0, before = NaN; warmUp < completions / 2 && stable < 3;) {
+      await pump(context, inFlight, step, bytes);
+      warmUp += step;
+      const after = process.memoryUsage().heapTotal;
+      stable = after === before ? stable + 1 : 0;
+      before = after;
+    }
     const every = Math.max(1000, Math.floor(completions / 40));
     const start = performance.now();
     let next = 0;
@@ -229,15 +246,15 @@ async function soak(completions, inFlight, bytes) {
     clearInterval(timer);
     const last = process.memoryUsage();
     samples.push({ messages: done, ms: Math.round(elapsed), rssMiB: last.rss / 1048576, heapMiB: last.heapTotal / 1048576 });
-    // Flat: after a warm-up of a quarter of the run, the least-squares slope of RSS per million messages.
-    const judged = samples.filter((s) => s.messages >= done / 4);
+    // Flat: the least-squares slope of RSS per million messages, over the whole sampled run.
+    const judged = samples;
     const n = judged.length;
     const mx = judged.reduce((a, s) => a + s.messages, 0) / n;
     const my = judged.reduce((a, s) => a + s.rssMiB, 0) / n;
     const slope = judged.reduce((a, s) => a + (s.messages - mx) * (s.rssMiB - my), 0) /
       (judged.reduce((a, s) => a + (s.messages - mx) ** 2, 0) || 1);
     return {
-      peer: 'addon', mode: 'soak', inFlight, completions: done, bytes, perSecond: done / (elapsed / 1000),
+      peer: 'addon', mode: 'soak', inFlight, completions: done, warmUp, bytes, perSecond: done / (elapsed / 1000),
       rssStartMiB: judged[0].rssMiB, rssEndMiB: judged[n - 1].rssMiB, rssMiBPerMillion: slope * 1e6,
       heapStartMiB: judged[0].heapMiB, heapEndMiB: judged[n - 1].heapMiB, samples,
     };

@@ -43,7 +43,7 @@ for (const n of config.inFlight) {
     times(s.addonToC), times(s.addonToCb), times(s.koffiToC)], widths));
 }
 lines.push(`  (*) koffi: synchronous DeviceIoControl on a non-overlapped handle, so one in flight only.`);
-lines.push('  raw C: one SEND_MESSAGE IOCTL per message (the classic peer); C batched: BATCH_SUBMIT / BATCH_REAP from one thread.');
+lines.push('  raw C: one SEND_MESSAGE IOCTL per message (the classic peer); C batched: one BATCH_SUBMIT_REAP per round from one thread, reaps sized to its load.');
 if (summary.ioControl) {
   const io = summary.ioControl;
   lines.push(row([`ioControl storm/s, ${io.inFlight} in flight`, fixed(io.c?.median, 0), '-', fixed(io.addon?.median, 0), '-',
@@ -66,9 +66,12 @@ lines.push(`JavaScript thread's CPU time per sendMessage, no sampler (the thread
   config.inFlight.map((n) => `${n} in flight ${fixed(summary.send[n].jsThreadUs?.median, 1)} µs (${fixed(summary.send[n].loopUs?.median, 1)})`).join(', '));
 lines.push(`memory: ${fixed(summary.memory.heldBytesPerMessage, 0)} B per sendMessage in flight as the addon counts it; ` +
   `at most ${fixed(summary.memory.nativeBytesPerMessage, 0)} B of native memory by RSS ` +
-  `(${summary.memory.inFlight} held: RSS +${fixed(summary.memory.rssBytes / 1048576, 1)} MiB, live JS heap and external +${fixed(summary.memory.heapBytes / 1048576, 1)} MiB)`);
+  `(${summary.memory.inFlight} held: RSS +${fixed(summary.memory.rssBytes / 1048576, 1)} MiB, live JS heap and external +${fixed(summary.memory.heapBytes / 1048576, 1)} MiB; ` +
+  `V8's new space held at 1 MiB per semi-space); with Node's default new space ` +
+  `${fixed(summary.memory.defaultNewSpace?.nativeBytesPerMessage, 0)} B (RSS +${fixed((summary.memory.defaultNewSpace?.rssBytes ?? NaN) / 1048576, 1)} MiB: ` +
+  'the new space\'s touched pages, JavaScript heap that holds nothing live, count as well)');
 lines.push(`soak: ${summary.soak.messages} messages at ${summary.soak.inFlight} in flight (${fixed(summary.soak.perSecond, 0)}/s): ` +
-  `RSS ${fixed(summary.soak.rssStartMiB, 1)} -> ${fixed(summary.soak.rssEndMiB, 1)} MiB after the warm-up, ` +
+  `RSS ${fixed(summary.soak.rssStartMiB, 1)} -> ${fixed(summary.soak.rssEndMiB, 1)} MiB after a warm-up of ${summary.soak.warmUp ?? '?'} (until V8's heap stopped growing; its new space started at its default maximum, 16 MiB per semi-space), ` +
   `slope ${fixed(summary.soak.rssMiBPerMillion, 2)} MiB per million messages (JS heap ${fixed(summary.soak.heapStartMiB, 1)} -> ${fixed(summary.soak.heapEndMiB, 1)} MiB)`);
 lines.push(`  idle floor (nothing in flight) setInterval p99 ${fixed(summary.idleLag.interval.p99, 2)} ms, ` +
   `monitorEventLoopDelay p99 ${fixed(summary.idleLag.histogram.p99, 2)} ms`);
