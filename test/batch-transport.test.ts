@@ -34,6 +34,25 @@ describe('the batched transport', () => {
     expect((await device.stats()).batchReapsPending, 'its reap went with the handle').toBe(before.batchReapsPending);
   });
 
+  it('the answers to a batch of sends wake the host\'s callback workers once per batch, not once per answer', async () => {
+    // The responder answers each send while its batch is applied; the wake-ups are held until the
+    // batch is applied and given together: at most one per callback worker (four) per batch.
+    await using owner = await openDevice();
+    const context = await owner.createContext();
+    await device.configureResponder({ enabled: true });
+    for (let round = 0; round < 3; round++) {
+      const before = await device.stats();
+      const count = 64;
+      const results = await Promise.all(Array.from({ length: count }, (_, i) =>
+        context.sendMessage(Buffer.from([i]), { outputSize: 1 })));
+      results.forEach((result, i) => expect(result.output, `round ${round}, send ${i}`).toEqual(Buffer.from([i])));
+      const after = await waitFor(() => device.stats(), (s) => s.callbacksRun - before.callbacksRun === count, 10_000, 'every callback');
+      const submits = after.batchSubmits - before.batchSubmits;
+      const wakes = after.callbackWakes - before.callbackWakes;
+      expect(wakes, `round ${round}: ${wakes} wake-ups for ${count} answers in ${submits} batches`).toBeLessThanOrEqual(4 * submits);
+    }
+  });
+
   it('a result larger than the reap\'s buffer: the kernel answers with the size it needs, and the reap grows to take it whole', async () => {
     await using owner = await openDevice();
     const context = await owner.createContext();

@@ -729,7 +729,9 @@ static NTSTATUS MhBatchApply(PMH_DEVICE Dev, PMH_FILE File, const UCHAR *buffer,
     }
 
     /* Applied in order. A linked record may complete (and be reaped) at any moment from here on:
-       only its key is used. The inputs stay in the system buffer until this IRP completes. */
+       only its key is used. The inputs stay in the system buffer until this IRP completes. The
+       answers' callback wake-ups are given together once the batch is applied. */
+    MhHostHoldCallbackWakes(Dev->Host);
     for (i = 0, offset = sizeof(MH_BATCH_HEADER); i < count; i++) {
         const MH_BATCH_ENTRY *entry = (const MH_BATCH_ENTRY *)(buffer + offset);
         offset += entry->RecordSize;
@@ -751,6 +753,7 @@ static NTSTATUS MhBatchApply(PMH_DEVICE Dev, PMH_FILE File, const UCHAR *buffer,
         }
         next++;
     }
+    MhHostReleaseCallbackWakes(Dev->Host);
     MhFree(Dev->Host, MhPoolDdiBuffer, items);
     if (ioControlsQueued != 0) {
         MhHostSubmitDdiWork(Dev->Host);     /* one run takes them all, a hold at a time (MhBatchRunIoControl) */

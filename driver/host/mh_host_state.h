@@ -205,6 +205,8 @@ typedef struct _MH_HOST {
     KSEMAPHORE DdiSemaphore;        /* one count per DDI work unit (control's or the host's own) */
     KSEMAPHORE CallbackSemaphore;   /* one count per idle callback worker woken (MhSignalCallbacks) */
     ULONG CallbackIdle;             /* callback workers about to wait, no wake on its way (under Lock) */
+    ULONG CallbackHolds;            /* MhHostHoldCallbackWakes without its release yet (under Lock) */
+    ULONG CallbackHeldWakes;        /* the wake-ups asked for meanwhile, given at the last release (under Lock) */
     KSEMAPHORE TimerWake;           /* one count per change the timer thread must look at */
     LIST_ENTRY OwnWork;             /* MH_HOST_WORK items: owner releases (under Lock) */
     volatile LONG DdiBusy;          /* DDI workers inside a work unit */

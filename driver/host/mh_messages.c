@@ -174,6 +174,11 @@ VOID MhSignalCallbacks(PMH_HOST Host, ULONG Count)
         return;
     }
     KeAcquireSpinLock(&Host->Lock, &irql);
+    if (Host->CallbackHolds != 0) {
+        Host->CallbackHeldWakes += Count;   /* a batch is being applied: woken at its end (MhHostReleaseCallbackWakes) */
+        KeReleaseSpinLock(&Host->Lock, irql);
+        return;
+    }
     wake = min(Count, Host->CallbackIdle);
     Host->CallbackIdle -= wake;
     KeReleaseSpinLock(&Host->Lock, irql);
@@ -181,6 +186,31 @@ VOID MhSignalCallbacks(PMH_HOST Host, ULONG Count)
         MH_STAT_ADD(&Host->Stats, CallbackWakes, wake);
         KeReleaseSemaphore(&Host->CallbackSemaphore, IO_NO_INCREMENT, (LONG)wake, FALSE);
     }
+}
+
+_Use_decl_annotations_
+VOID MhHostHoldCallbackWakes(PMH_HOST Host)
+{
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    Host->CallbackHolds++;
+    KeReleaseSpinLock(&Host->Lock, irql);
+}
+
+_Use_decl_annotations_
+VOID MhHostReleaseCallbackWakes(PMH_HOST Host)
+{
+    ULONG held = 0;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&Host->Lock, &irql);
+    if (--Host->CallbackHolds == 0) {
+        held = Host->CallbackHeldWakes;
+        Host->CallbackHeldWakes = 0;
+    }
+    KeReleaseSpinLock(&Host->Lock, irql);
+    MhSignalCallbacks(Host, held);
 }
 
 /*++

@@ -125,6 +125,15 @@ NTSTATUS MhHostCheckContext(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId);
 
 /* ------------------------------------------------------------------ messages and the agent (never block) */
 
+/* While a batch of sends is applied, the callback workers' wake-ups are held and given at once when
+   it ends: its answers are queued together, so a worker woken for the first does not finish, go
+   idle and need another wake-up for the next (under Wine each is wineserver round trips). As many
+   wake-ups are given as were asked for (a fault's rendezvous needs them all). Nests; never blocks. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID MhHostHoldCallbackWakes(PMH_HOST Host);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID MhHostReleaseCallbackWakes(PMH_HOST Host);
+
 /* Asks the miniport (test hooks) to send a message on Caller's context. STATUS_PENDING:
    Events->SendCompleted(RequestKey) follows exactly once. */
 NTSTATUS MhHostSendMessage(PMH_HOST Host, MH_OWNER Caller, ULONG64 ContextId, const VOID *Input,
