@@ -1,7 +1,6 @@
 // `miracast-hil driver stop|start` and what a user sees while the driver is not loaded: the CLI's
 // exit codes and the library's open error. Valid in both lanes (on Windows it needs an elevated
 // run, as the driver commands do). No device stays open here while the driver stops.
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDevice, NtStatus, NtStatusError, contract } from '../dist/index.js';
@@ -9,7 +8,7 @@ import { root, run, waitFor } from './helpers';
 
 const cli = path.join(root, 'dist', 'cli', 'main.js');
 const miracastHil = (...args: string[]) => run(process.execPath, [cli, ...args], { timeoutMs: 90_000 });
-const scQuery = () => new Promise<string>((resolve) => execFile('sc', ['query', contract.serviceName], (_e, out) => resolve(String(out))));
+const scQuery = async () => (await run('sc', ['query', contract.serviceName])).stdout;
 
 describe('while the driver is not loaded', () => {
   it('driver stop, then status exits 1, doctor fails naming the fix, caps could not run, openDevice says what to do; driver start brings it back', async () => {
@@ -50,7 +49,7 @@ describe('while the driver is not loaded', () => {
     } finally {
       // Whatever failed above, the files after this one need the driver.
       if (!/RUNNING/.test(await scQuery())) {
-        await new Promise((resolve) => execFile('sc', ['start', contract.serviceName], resolve));
+        await run('sc', ['start', contract.serviceName]);
         await waitFor(scQuery, (s) => /RUNNING/.test(s), 30_000, 'the driver to run again');
       }
     }

@@ -118,6 +118,9 @@ export async function run(file: string, args: string[], options: { timeoutMs?: n
       const e = error as NodeJS.ErrnoException;
       if (attempt >= 3 || e.code !== 'UNKNOWN' || !String(e.syscall).startsWith('spawn')) throw error;
       process.stderr.write(`[helpers] ${file} could not be started (${e.message}); creating it again (${attempt + 1} of 3)\n`);
+      // A moment for what made the process die in its loader to pass (it came while the lane's
+      // driver was stopping); not a wait for a condition, which there is none to observe.
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
 }

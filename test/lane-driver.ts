@@ -5,7 +5,6 @@
 // Lanes: under Wine the service's unload runs with handles still open, so tests close theirs
 // first anyway; on Windows the images must be test-signed and the tests run elevated, and the
 // I/O manager defers an unload until every handle has closed.
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -22,8 +21,9 @@ export const defaultHarness = 'MiracastHil';
 
 const installedImage = path.join(process.env.SystemRoot ?? 'C:\\windows', 'system32', 'drivers', `${contract.serviceName}.sys`);
 
-function sc(...args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile('sc', args, (_e, stdout) => resolve(String(stdout))));
+// Through run(): an sc.exe that could not be created at all is created again (see run()).
+async function sc(...args: string[]): Promise<string> {
+  return (await run('sc', args)).stdout;
 }
 
 /** A REG_DWORD or REG_SZ the driver wrote under its service key (they outlive the image). */
