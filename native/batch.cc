@@ -77,31 +77,37 @@ struct Reaped {
 };
 
 // Reads a reap's output, trusting only the byte count the kernel reported; a record that does not
-// fit ends the parse (its request stays outstanding, so nothing is settled from bad data).
-void ParseReap(const uint8_t* buffer, size_t length, std::vector<Reaped>& out) {
+// fit ends the parse (its request stays outstanding, so nothing is settled from bad data). Returns
+// the size the oldest record needs when the reap was too small for it (the kernel's header-only
+// answer: Count 0, BytesUsed that size), else 0.
+uint32_t ParseReap(const uint8_t* buffer, size_t length, std::vector<Reaped>& out) {
   MH_BATCH_HEADER header;
   if (length < sizeof(header)) {
-    return;
+    return 0;
   }
   memcpy(&header, buffer, sizeof(header));
+  if (header.Count == 0) {
+    return header.BytesUsed;
+  }
   size_t end = header.BytesUsed < length ? header.BytesUsed : length;
   size_t offset = sizeof(header);
   for (uint32_t i = 0; i < header.Count; i++) {
     Reaped reaped{};
     if (end - offset < sizeof(MH_BATCH_COMPLETION)) {
-      return;
+      return 0;
     }
     memcpy(&reaped.record, buffer + offset, sizeof(reaped.record));
     uint32_t size = reaped.record.RecordSize;
     if (size < sizeof(MH_BATCH_COMPLETION) + static_cast<size_t>(reaped.record.OutputSize) || size > end - offset ||
         reaped.record.OutputSize > MH_MAX_MESSAGE_BYTES) {
-      return;
+      return 0;
     }
     reaped.request = reinterpret_cast<Request*>(static_cast<uintptr_t>(reaped.record.Id));
     reaped.output = buffer + offset + sizeof(MH_BATCH_COMPLETION);
     out.push_back(reaped);
     offset += size;
   }
+  return 0;
 }
 
 // A batched request's result, written as its classic IOCTL would have left it: the request's
@@ -493,12 +499,7 @@ void BatchTransport::ProcessReaps(BatchChannel* channel) {
     uint32_t needed = 0;
     if (IsNtSuccess(status)) {
       used = channel->reapIo.overlapped.InternalHigh;
-      ParseReap(channel->reapBuffer.get(), used, reaped);
-      MH_BATCH_HEADER header{};
-      if (used >= sizeof(header)) {
-        memcpy(&header, channel->reapBuffer.get(), sizeof(header));
-        needed = header.Count == 0 ? header.BytesUsed : 0;   // the oldest record did not fit
-      }
+      needed = ParseReap(channel->reapBuffer.get(), used, reaped);
     }
     channel->reapWant = NextReapSize(channel->reapSize, used, needed);   // for the next arm (PrepareReap)
     {
