@@ -10,6 +10,13 @@ namespace {
 // at most two links); its bucket array is the map's, not the request's.
 constexpr uint32_t kRequestsNodeBytes =
     static_cast<uint32_t>(sizeof(std::pair<const uint32_t, Request*>) + 2 * sizeof(void*));
+
+// The benchmark's classic peer (device.h): every send its own SEND_MESSAGE IOCTL.
+bool ClassicSendsRequested() {
+  wchar_t value[4] = {};
+  DWORD length = GetEnvironmentVariableW(L"MIRACAST_HIL_CLASSIC_SENDS", value, 4);
+  return length == 1 && value[0] == L'1';
+}
 }  // namespace
 
 Napi::Function Device::Define(Napi::Env env) {
@@ -54,6 +61,7 @@ Device::Device(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device>(info) 
     SetFileCompletionNotificationModes(handle, FILE_SKIP_SET_EVENT_ON_HANDLE);
   }
   handle_ = handle;
+  classicSends_ = ClassicSendsRequested();
   engine_ = engine;
   batch_ = engine_->Batch()->Open(handle_, skipsPortOnSuccess_);
   engine_->AddDevice(this);
@@ -92,7 +100,7 @@ Napi::Value Device::Submit(const Napi::CallbackInfo& info) {
   request->code = encoded.code;
   request->ref = info[2].As<Napi::Boolean>().Value();
   request->device = this;
-  if (request->op == Op::SendMessage && batch_) {
+  if (request->op == Op::SendMessage && batch_ && !classicSends_) {
     // The input travels in the submission queue; the buffer is made when the result comes. A lone
     // send goes this way too: a classic SEND_MESSAGE IRP would have to be cancelled with CancelIoEx,
     // which under Wine races its completion on a host thread (the server's queued cancel then names

@@ -17,6 +17,10 @@
 // own kind of cancel. cancel(id) of a batched request appends a batched cancel (of a classic one,
 // CancelIoEx): the promise settles once the kernel's completion record for it (its result, or
 // STATUS_CANCELLED) has been reaped.
+// The one exception: a process started with MIRACAST_HIL_CLASSIC_SENDS=1 sends every message as its
+// own classic SEND_MESSAGE IOCTL, as every send went before the batched transport. It exists so the
+// benchmark can measure that path beside the batched one in the same run; it is not a user option
+// (under Wine, a CancelIoEx racing a send's completion on a host thread can fault winedevice).
 #pragma once
 
 #include "engine.h"
@@ -57,6 +61,7 @@ class Device : public Napi::ObjectWrap<Device> {
 
   HANDLE handle_ = INVALID_HANDLE_VALUE;
   bool skipsPortOnSuccess_ = false;
+  bool classicSends_ = false;             // MIRACAST_HIL_CLASSIC_SENDS=1 when the device was opened
   Engine* engine_ = nullptr;
   uint32_t inFlight_ = 0;
   uint32_t batchedInFlight_ = 0;          // of inFlight_, the requests on the batched channel

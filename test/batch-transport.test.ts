@@ -101,6 +101,39 @@ describe('the batched transport', () => {
     }
   });
 
+  it('the benchmark\'s classic peer: a device opened with MIRACAST_HIL_CLASSIC_SENDS=1 sends each message as its own SEND_MESSAGE IOCTL', async () => {
+    // bench/run.mjs measures "today" (issue #14) with this switch: if it stopped taking effect, the
+    // bench would compare the batched transport with itself. Read when the device opens.
+    const count = 40;
+    await device.configureResponder({ enabled: true });
+    const measure = async (classic: boolean) => {
+      if (classic) process.env.MIRACAST_HIL_CLASSIC_SENDS = '1';
+      let sender: MiracastDevice | undefined;
+      try {
+        sender = await openDevice();
+      } finally {
+        delete process.env.MIRACAST_HIL_CLASSIC_SENDS;
+      }
+      try {
+        const context = await sender.createContext();
+        const before = await device.stats();
+        const results = await Promise.all(Array.from({ length: count }, (_, i) =>
+          context.sendMessage(Buffer.from(`message ${i}`), { outputSize: 16 })));
+        results.forEach((result, i) => expect(result.output.toString(), `send ${i}`).toBe(`message ${i}`));
+        const after = await device.stats();
+        return { submits: after.batchSubmits - before.batchSubmits, records: after.batchSendRecords - before.batchSendRecords,
+          messages: after.messagesTotal - before.messagesTotal };
+      } finally {
+        await sender.close();
+      }
+    };
+    const classic = await measure(true);
+    expect(classic, 'classic sends: no batch at all').toEqual({ submits: 0, records: 0, messages: count });
+    const batched = await measure(false);
+    expect(batched.records, 'without the variable, every send is a batch record').toBe(count);
+    expect(batched.messages).toBe(count);
+  });
+
   it('close() with sends in flight cancels them in the kernel through the batch and leaves no reap', async () => {
     const doomed = await openDevice();
     try {
