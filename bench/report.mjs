@@ -17,7 +17,7 @@ const times = (ratio) => {
 };
 const row = (cells, widths) => cells.map((cell, i) => String(cell)[i === 0 ? 'padEnd' : 'padStart'](widths[i])).join('  ');
 
-const widths = [37, 8, 9, 8, 8, 28, 28, 28];
+const widths = [37, 8, 9, 9, 8, 8, 28, 28, 28, 28];
 const lines = [];
 lines.push('');
 lines.push(`miracast-hil benchmark: Windows Node ${host.node} under Wine (lane "${host.lane}"), ` +
@@ -32,26 +32,28 @@ if (Number(host.otherWineServers) > 0) {
   lines.push('NOTE: another Wine lane was running when this run started (npm test?): the figures are noisier than usual.');
 }
 lines.push('');
-lines.push(row(['', 'raw C', 'C batched', 'addon', 'koffi', 'addon/C', 'addon/C batched', 'koffi/C'], widths));
+lines.push(row(['', 'raw C', 'C batched', 'addon 1:1', 'addon', 'koffi', 'addon/C', 'addon/C batched', 'addon/addon 1:1', 'koffi/C'], widths));
 lines.push(row([`echo, µs per call (${config.echoBytes} B, lower=better)`,
-  fixed(summary.echo.c?.median, 1), '-', fixed(summary.echo.addon?.median, 1), fixed(summary.echo.koffi?.median, 1),
-  times(summary.echo.addonToC), '-', times(summary.echo.koffiToC)], widths));
+  fixed(summary.echo.c?.median, 1), '-', '-', fixed(summary.echo.addon?.median, 1), fixed(summary.echo.koffi?.median, 1),
+  times(summary.echo.addonToC), '-', '-', times(summary.echo.koffiToC)], widths));
 for (const n of config.inFlight) {
   const s = summary.send[n];
   lines.push(row([`sendMessage/s, ${n} in flight${n === 1 ? ' (*)' : ''}`,
-    fixed(s.c?.median, 0), fixed(s.cb?.median, 0), fixed(s.addon?.median, 0), fixed(s.koffi?.median, 0),
-    times(s.addonToC), times(s.addonToCb), times(s.koffiToC)], widths));
+    fixed(s.c?.median, 0), fixed(s.cb?.median, 0), fixed(s.ac?.median, 0), fixed(s.addon?.median, 0), fixed(s.koffi?.median, 0),
+    times(s.addonToC), times(s.addonToCb), times(s.addonToAc), times(s.koffiToC)], widths));
 }
 lines.push(`  (*) koffi: synchronous DeviceIoControl on a non-overlapped handle, so one in flight only.`);
 lines.push('  raw C: one SEND_MESSAGE IOCTL per message (the classic peer); C batched: one BATCH_SUBMIT_REAP per round from one thread, reaps sized to its load.');
+lines.push('  addon 1:1: the addon with every send its own SEND_MESSAGE IOCTL (MIRACAST_HIL_CLASSIC_SENDS=1), as before the batched transport.');
 if (summary.ioControl) {
   const io = summary.ioControl;
-  lines.push(row([`ioControl storm/s, ${io.inFlight} in flight`, fixed(io.c?.median, 0), '-', fixed(io.addon?.median, 0), '-',
-    times(io.addonToC), '-', '-'], widths));
+  lines.push(row([`ioControl storm/s, ${io.inFlight} in flight`, fixed(io.c?.median, 0), '-', '-', fixed(io.addon?.median, 0), '-',
+    times(io.addonToC), '-', '-', '-'], widths));
   lines.push('  ioControl storm: the test miniport\'s echo through DxgkDdiMiracastIoControl; raw C: one IO_CONTROL IOCTL per call;');
   lines.push('  the addon batches a storm (BATCH_SUBMIT / BATCH_REAP). No aim is set for it: the ratio is shown without a verdict.');
 }
-lines.push(`  sendMessage: ${config.sendCompletions} completions of ${config.sendBytes} B answered by the kernel responder; higher=better.`);
+lines.push(`  sendMessage: ${config.inFlight.map((n) => summary.send[n].completions ?? config.sendCompletions).join('/')} completions ` +
+  `(at ${config.inFlight.join('/')} in flight) of ${config.sendBytes} B answered by the kernel responder; higher=better.`);
 lines.push('');
 const lag = summary.lag;
 lines.push(`event-loop lag, addon, ${lag.inFlight} sendMessage in flight (${fixed(lag.perSecond, 0)}/s while sampling):`);
