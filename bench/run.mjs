@@ -58,7 +58,7 @@ const PEERS = {
   c: (args) => [clientExe, args],
   cb: (args) => [clientExe, args],
   addon: (args, nodeFlags = []) => [process.execPath, ['--expose-gc', ...nodeFlags, path.join(here, 'addon.mjs'), ...args]],
-  ac: (args, nodeFlags = []) => [process.execPath, ['--expose-gc', ...nodeFlags, path.join(here, 'addon.mjs'), ...args]],
+  ac: (args, nodeFlags) => PEERS.addon(args, nodeFlags),   // the addon, with MIRACAST_HIL_CLASSIC_SENDS=1 (measure)
   koffi: (args) => [process.execPath, [path.join(here, 'koffi.mjs'), ...args]],
 };
 
