@@ -103,32 +103,13 @@ export async function resetDriver(device: MiracastDevice): Promise<void> {
 }
 
 /**
- * Runs a Windows program (inside the lane: under the same Wine server) and collects its output.
- * A process that could not be created at all (CreateProcess failing before the program ran:
- * Node throws `spawn UNKNOWN`; under Wine a new process now and then dies in its loader before it
- * starts) is created again, up to twice, and said on stderr: the program never ran, so that is no
- * result of the test's. Any other failure, and a program that ran and failed, is the caller's.
+ * Runs a Windows program (inside the lane: under the same Wine server) and collects its output. A
+ * process that could not be created at all is created again by scripts/lib/spawn-retry.cjs, which
+ * every process of the suite preloads (vitest.config.mjs).
  */
-export async function run(file: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}):
-    Promise<{ code: number | null; stdout: string; stderr: string }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await runOnce(file, args, options);
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      if (attempt >= 3 || e.code !== 'UNKNOWN' || !String(e.syscall).startsWith('spawn')) throw error;
-      process.stderr.write(`[helpers] ${file} could not be started (${e.message}); creating it again (${attempt + 1} of 3)\n`);
-      // A moment for what made the process die in its loader to pass (it came while the lane's
-      // driver was stopping); not a wait for a condition, which there is none to observe.
-      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-    }
-  }
-}
-
-function runOnce(file: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv }):
+export function run(file: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}):
     Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    // execFile throws here, before any callback, when the process could not be created.
     execFile(file, args, { timeout: options.timeoutMs ?? 120_000, env: options.env ?? process.env, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error ? ((error as NodeJS.ErrnoException & { code?: unknown }).code as number | null ?? 1) : 0;

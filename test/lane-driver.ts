@@ -21,7 +21,6 @@ export const defaultHarness = 'MiracastHil';
 
 const installedImage = path.join(process.env.SystemRoot ?? 'C:\\windows', 'system32', 'drivers', `${contract.serviceName}.sys`);
 
-// Through run(): an sc.exe that could not be created at all is created again (see run()).
 async function sc(...args: string[]): Promise<string> {
   return (await run('sc', args)).stdout;
 }
