@@ -4,10 +4,11 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
-const { retrying } = require('../scripts/lib/spawn-retry.cjs') as {
+const { retrying, spawnSyncFailure } = require('../scripts/lib/spawn-retry.cjs') as {
   retrying: (name: string, original: (...args: unknown[]) => unknown, options?: {
     failure?: (result: unknown, thrown: unknown) => unknown; say?: (line: string) => void; pause?: (ms: number) => void;
   }) => (...args: unknown[]) => unknown;
+  spawnSyncFailure: (result: unknown, thrown: unknown) => unknown;
 };
 
 const notCreated = () => Object.assign(new Error('spawn UNKNOWN'), { code: 'UNKNOWN', errno: -4094, syscall: 'spawn' });
@@ -27,7 +28,7 @@ function attempt(failures: Array<() => Error>, options: { viaResult?: boolean } 
   };
   const wrapped = retrying('spawn', original, {
     say: (line) => said.push(line), pause: (ms) => paused.push(ms),
-    ...(options.viaResult ? { failure: (result: unknown, thrown: unknown) => thrown ?? (result as { error?: unknown })?.error } : {}),
+    ...(options.viaResult ? { failure: spawnSyncFailure } : {}),
   });
   let outcome: unknown;
   let error: unknown;

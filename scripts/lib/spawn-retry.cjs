@@ -23,6 +23,11 @@ function notCreated(error) {
   return error !== null && typeof error === 'object' && error.code === 'UNKNOWN' && String(error.syscall).startsWith('spawn');
 }
 
+/** spawnSync's failure: what it threw, or the error its result holds (it throws rarely). */
+function spawnSyncFailure(result, thrown) {
+  return thrown ?? result?.error;
+}
+
 /**
  * Wraps `original` so that a process that could not be created is created again. `failure(result,
  * thrown)` names the error of one attempt: what it threw, or (spawnSync) what its result holds.
@@ -67,10 +72,10 @@ function install() {
     if (custom) wrapped[promisify.custom] = retrying(name, custom);
     childProcess[name] = wrapped;
   }
-  childProcess.spawnSync = retrying('spawnSync', childProcess.spawnSync, { failure: (result, thrown) => thrown ?? result?.error });
+  childProcess.spawnSync = retrying('spawnSync', childProcess.spawnSync, { failure: spawnSyncFailure });
   childProcess[marker] = true;
   syncBuiltinESMExports();   // `import { execFile } from 'node:child_process'` sees the wrapped ones
 }
 
 install();
-module.exports = { retrying, notCreated, marker };
+module.exports = { retrying, notCreated, spawnSyncFailure, marker };
