@@ -415,7 +415,7 @@ BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev)
         return FALSE;
     }
     file = record->File;
-    first = KeQueryInterruptTime();
+    first = MhInterruptTime();
     InitializeListHead(&ran);
     while (record != NULL) {
         PUCHAR output = (PUCHAR)(record + 1);
@@ -433,7 +433,7 @@ BOOLEAN MhBatchRunIoControl(PMH_DEVICE Dev)
         record->Completion.RecordSize = MH_ALIGN8((ULONG)sizeof(MH_BATCH_COMPLETION) + bytes);
         InsertTailList(&ran, &record->WorkLink);
         count++;
-        record = (count < MH_BATCH_IO_CONTROL_RUN && KeQueryInterruptTime() - first < MH_BATCH_IO_CONTROL_RUN_100NS)
+        record = (count < MH_BATCH_IO_CONTROL_RUN && MhInterruptTime() - first < MH_BATCH_IO_CONTROL_RUN_100NS)
                      ? MhBatchTakeIoControl(Dev, file) : NULL;
     }
 

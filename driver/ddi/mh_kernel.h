@@ -72,4 +72,30 @@ NTSYSAPI NTSTATUS NTAPI ZwSetSecurityObject(HANDLE Handle, SECURITY_INFORMATION 
 /* Relative timeout in milliseconds for KeWaitFor* / KeDelayExecutionThread. */
 #define MH_RELATIVE_MS(ms) (-(LONGLONG)(ms) * 10000LL)
 
+/*
+ * The interrupt time, in 100 ns units since boot: trace stamps, deadlines and the DDI watchdog all
+ * read this one clock.
+ *   - WDK: KeQueryInterruptTime, the WDK's inline load from KUSER_SHARED_DATA.
+ *   - MinGW (the Wine lane): the same inline load, at the kernel address, is memory Wine does not
+ *     map; it faults, and Wine's ntoskrnl emulates it in a vectored handler: a signal and an
+ *     exception dispatch per call. One per traced event kept about half of winedevice's dispatch
+ *     thread in that handler (perf, 256 sends in flight) and capped every client of the device.
+ *     KeQueryPerformanceCounter reads the same monotonic clock there with no fault (at 10 MHz, so
+ *     the scaling is exact); user-mode QueryInterruptTime reads it too, so the UMD host's trace
+ *     still merges with this one (test/umd-host.test.ts checks it).
+ */
+#if defined(_MSC_VER)
+#define MhInterruptTime() KeQueryInterruptTime()
+#else
+FORCEINLINE ULONG64 MhInterruptTime(VOID)
+{
+    LARGE_INTEGER frequency;
+    LARGE_INTEGER counter = KeQueryPerformanceCounter(&frequency);
+    ULONG64 hz = (ULONG64)frequency.QuadPart;
+    ULONG64 ticks = (ULONG64)counter.QuadPart;
+
+    return (ticks / hz) * 10000000ULL + (ticks % hz) * 10000000ULL / hz;
+}
+#endif
+
 #endif /* MH_KERNEL_H */

@@ -451,7 +451,7 @@ NTSTATUS MhHostChunkReadStart(PMH_HOST Host, MH_OWNER Caller, const MH_CHUNK_REA
         ctx->Chunks.ReaderDue = FALSE;
         ctx->Chunks.ReaderKey = ReadKey;
         ctx->Chunks.ReaderDeadline = (Request->TimeoutMs == MH_CHUNK_WAIT_INFINITE)
-                                         ? 0 : KeQueryInterruptTime() + (ULONG64)Request->TimeoutMs * 10000ULL;
+                                         ? 0 : MhInterruptTime() + (ULONG64)Request->TimeoutMs * 10000ULL;
         wake = (ctx->Chunks.ReaderDeadline != 0);
         MH_STAT_INC(&Host->Stats, ChunkReadsPending);
         status = STATUS_PENDING;

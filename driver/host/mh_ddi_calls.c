@@ -65,7 +65,7 @@ static ULONG64 MhDdiBegin(PMH_HOST Host, ULONG Ddi, ULONG64 ContextId, ULONG64 A
     MH_STAT_INC(&Host->Stats, DdiCalls);
     MH_STAT_INC(&Host->Stats, DdiInside);
     MhTrace(Host, MH_TRACE_DDI_ENTER, Ddi, STATUS_SUCCESS, ContextId, 0, Arg0, Arg1);
-    return KeQueryInterruptTime();
+    return MhInterruptTime();
 }
 
 /*++
@@ -76,7 +76,7 @@ Routine Description:
 --*/
 static VOID MhDdiEnd(PMH_HOST Host, ULONG Ddi, ULONG64 ContextId, NTSTATUS Status, ULONG64 Arg0, ULONG64 Entered)
 {
-    ULONG64 elapsedMs = (KeQueryInterruptTime() - Entered) / 10000ULL;
+    ULONG64 elapsedMs = (MhInterruptTime() - Entered) / 10000ULL;
 
     MhTrace(Host, MH_TRACE_DDI_EXIT, Ddi, Status, ContextId, 0, Arg0, 0);
     MH_STAT_DEC(&Host->Stats, DdiInside);

@@ -47,7 +47,7 @@ NTSTATUS MhFaultArm(MH_FAULTS *Faults, const MH_FAULT *Request)
 
     slot.Armed = TRUE;
     slot.Remaining = Request->Count;
-    slot.Deadline = Request->DurationMs ? KeQueryInterruptTime() + (ULONG64)Request->DurationMs * 10000ULL : 0;
+    slot.Deadline = Request->DurationMs ? MhInterruptTime() + (ULONG64)Request->DurationMs * 10000ULL : 0;
     slot.Status = Request->Status;
     slot.Param = Request->Param;
 
@@ -72,7 +72,7 @@ static BOOLEAN MhFaultLive(MH_FAULT_SLOT *Slot)
     if (!Slot->Armed) {
         return FALSE;
     }
-    if (Slot->Deadline != 0 && KeQueryInterruptTime() >= Slot->Deadline) {
+    if (Slot->Deadline != 0 && MhInterruptTime() >= Slot->Deadline) {
         RtlZeroMemory(Slot, sizeof(*Slot));
         return FALSE;
     }

@@ -39,7 +39,7 @@ VOID MhTrace(PMH_HOST Host, ULONG Kind, ULONG Detail, NTSTATUS Status,
     MH_TRACE_EVENT event;
     KIRQL irql;
 
-    event.Time = KeQueryInterruptTime();
+    event.Time = MhInterruptTime();
     event.Kind = Kind;
     event.Detail = Detail;
     event.Status = Status;

@@ -44,7 +44,7 @@ VOID MhTimerInsertLocked(PMH_HOST Host, PMH_HOST_MESSAGE Msg, ULONG DelayMs, MH_
 {
     PLIST_ENTRY entry;
 
-    Msg->DueTime = KeQueryInterruptTime() + (ULONG64)DelayMs * 10000ULL;
+    Msg->DueTime = MhInterruptTime() + (ULONG64)DelayMs * 10000ULL;
     MhMessageSetStateLocked(Host, Msg, State);
     /* Sorted by due time; equal times keep their arrival order. */
     for (entry = Host->TimerList.Blink; entry != &Host->TimerList; entry = entry->Blink) {
@@ -193,7 +193,7 @@ static VOID MhTimerThread(PVOID Context)
 
         InitializeListHead(&ordered);
         KeAcquireSpinLock(&host->Lock, &irql);
-        now = KeQueryInterruptTime();
+        now = MhInterruptTime();
         while (!IsListEmpty(&host->TimerList)) {
             PMH_HOST_MESSAGE msg = CONTAINING_RECORD(host->TimerList.Flink, MH_HOST_MESSAGE, QueueLink);
             if (msg->DueTime > now) {
