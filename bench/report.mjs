@@ -61,6 +61,8 @@ lines.push(`  setInterval 1 ms (late ticks)  p50 ${fixed(lag.interval.p50, 1)} m
   `max ${fixed(lag.interval.max, 1)} ms  (${lag.interval.samples} ticks, rounds pooled)`);
 lines.push(`  monitorEventLoopDelay          p50 ${fixed(lag.histogram.p50, 1)} ms  p99 ${fixed(lag.histogram.p99, 1)} ms  ` +
   `max ${fixed(lag.histogram.max, 1)} ms  (median of rounds; max of rounds)`);
+lines.push(`  warm-up before it (${lag.warmUp.messages} messages, not in the figures above): setInterval p99 ` +
+  `${fixed(lag.warmUp.interval.p99, 1)} ms, max ${fixed(lag.warmUp.interval.max, 1)} ms (${lag.warmUp.interval.samples} ticks, rounds pooled)`);
 lines.push(`  why: ${fixed(lag.issueUsPerCall, 0)} µs of JavaScript-thread time per sendMessage() issue; ` +
   `completions settled between two ticks: median ${fixed(lag.completionsPerTick.p50, 0)}, most ${fixed(lag.completionsPerTick.max, 0)}`);
 lines.push(`  JavaScript thread's CPU time per sendMessage (process.threadCpuUsage over the run, sampler included): ${fixed(lag.jsThreadUsPerMessage, 1)} µs`);

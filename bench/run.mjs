@@ -13,8 +13,8 @@
 //
 // Environment: BENCH_ROUNDS (default 4), BENCH_ECHO_CALLS (3000), BENCH_SEND_COMPLETIONS (5000; twice
 // that at 16 in flight and six times at 256, see sendCompletionsAt),
-// BENCH_LAG_COMPLETIONS (10000), BENCH_MEMORY_IN_FLIGHT (10000), BENCH_SOAK_MESSAGES (1000000),
-// BENCH_OUT (build/bench-results.json).
+// BENCH_LAG_COMPLETIONS (60000), BENCH_LAG_WARM_UP (20000), BENCH_MEMORY_IN_FLIGHT (10000),
+// BENCH_SOAK_MESSAGES (1000000), BENCH_OUT (build/bench-results.json).
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,7 +39,11 @@ const config = {
   inFlight: [1, 16, 256],
   lagInFlight: 256,
   ioControlInFlight: 256,       // the ioControl storm (no aim set by issue #14: its ratio is printed without a verdict)
-  lagCompletions: intEnv('BENCH_LAG_COMPLETIONS', 10000),
+  // The lag run samples a steady state: 60000 completions (1-2 s here, 1,000+ ticks per round) after a
+  // warm-up of 20000 whose lag is reported apart (the first ~100 ms hold V8's tier-up and first heap
+  // growth: with 10000 completions and 1000 warm-up messages those few ticks were most of a p99).
+  lagCompletions: intEnv('BENCH_LAG_COMPLETIONS', 60000),
+  lagWarmUp: intEnv('BENCH_LAG_WARM_UP', 20000),
   idleLagMs: 500,
   memoryInFlight: intEnv('BENCH_MEMORY_IN_FLIGHT', 10000),
   soakMessages: intEnv('BENCH_SOAK_MESSAGES', 1000000),
@@ -108,7 +112,7 @@ function plan(round) {
     steps.push({ id: 'iocontrol/' + peer, peer, args: [peer === 'c' ? 'bench-iocontrol' : 'iocontrol',
       config.ioControlInFlight, config.sendCompletions, config.sendBytes] });
   }
-  steps.push({ id: 'lag/addon', peer: 'addon', args: ['lag', config.lagInFlight, config.lagCompletions, config.sendBytes] });
+  steps.push({ id: 'lag/addon', peer: 'addon', args: ['lag', config.lagInFlight, config.lagCompletions, config.sendBytes, config.lagWarmUp] });
   steps.push({ id: 'idle/addon', peer: 'addon', args: ['idle', config.idleLagMs] });
   return steps;
 }
@@ -135,7 +139,7 @@ const loadPerRound = [];
 const started = new Date();
 console.log(`[bench] ${config.rounds} rounds: echo ${config.echoCalls} calls of ${config.echoBytes} bytes; ` +
   `sendMessage ${config.inFlight.map(sendCompletionsAt).join('/')} completions of ${config.sendBytes} bytes at ${config.inFlight.join('/')} in flight; ` +
-  `lag at ${config.lagInFlight} in flight over ${config.lagCompletions} completions`);
+  `lag at ${config.lagInFlight} in flight over ${config.lagCompletions} completions after ${config.lagWarmUp}`);
 // A throwaway pass first: the first run after the lane starts pays for cold caches (node.exe,
 // koffi and the addon loading for the first time) and would land in round 1's figures.
 for (const peer of ['c', 'addon', 'koffi']) {
@@ -245,6 +249,7 @@ const summary = {
         max: Math.max(...lagRuns.map((r) => r.lagMs.histogram.max)),
       },
       perSecond: median(lagRuns.map((r) => r.perSecond)),
+      warmUp: { messages: config.lagWarmUp, interval: summarize(lagRuns.flatMap((r) => r.warmUp.lateMs)) },
       // Why: JavaScript-thread time per sendMessage() issue, and completions settled between two ticks.
       issueUsPerCall: median(lagRuns.map((r) => r.issueUsPerCall)),
       jsThreadUsPerMessage: median(lagRuns.map((r) => r.jsThreadUsPerMessage)),
