@@ -46,7 +46,9 @@ const images = (): string[] => {
 };
 
 describe('the driver images of the Wine lane', () => {
-  it('the scan finds the WDK inline\'s load (movabs rax, 0xFFFFF78000000008) in code', () => {
+  // Both cases need the lane's images (on Windows the WDK build puts its own elsewhere, and reads the
+  // address on purpose); the first checks that the scan the second relies on can find anything.
+  it.skipIf(lane !== 'wine')('the scan finds the WDK inline\'s load (movabs rax, 0xFFFFF78000000008) in code', () => {
     // A copy of the first image, with the instruction written over the start of its first code section.
     const image = Buffer.from(fs.readFileSync(images()[0]));
     const code = codeSections(image)[0].raw;
