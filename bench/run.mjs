@@ -54,13 +54,11 @@ const config = {
   // round) as the tolerance.
   noSlowerTolerance: 0.97,
 };
-// A run at 256 in flight starts with 256 sends issued at once and ends with the last 256 draining;
-// at 5,000 messages (some 0.2 s for the batched peers) that ramp is a large part of the run, so the
-// deeper levels run longer, every peer alike.
-// At 256 in flight the batched peers (C batched and the addon) run five times as long as the
-// classic ones: at 150,000+ sends/s a 30,000-message run of the batched C client lasts a sixth of a
-// second, and its ramp (every send issued at once, the last ones draining) weighs on the ratio. The
-// classic peers' 30,000 already take 10-15 s each.
+// A run at 256 in flight starts with 256 sends issued at once and ends with the last 256 draining,
+// and that ramp weighs on the ratios when it is a large part of the run: so the deeper levels run
+// longer, and at 256 the batched peers (C batched and the addon) five times longer again (at
+// 150,000+ sends/s a 30,000-message run of the batched C client lasts a sixth of a second; the
+// classic peers' 30,000 already take 10-15 s each).
 const batchedPeer = (peer) => peer === 'cb' || peer === 'addon';
 const sendCompletionsAt = (n, peer) =>
   config.sendCompletions * (n >= 256 ? (batchedPeer(peer) ? 30 : 6) : n >= 16 ? 2 : 1);
