@@ -12,6 +12,9 @@
 //   node addon.mjs iocontrol IN_FLIGHT COMPLETIONS [BYTES]  ctx.miniport.echo() (DxgkDdiMiracastIoControl),
 //                                                      IN_FLIGHT kept in flight: an ioControl storm
 //
+// send also reports what the driver's counters (device.stats()) moved by over the measured run, per
+// message: every IOCTL the driver dispatched (of any handle) and every callback-worker wake-up, read
+// the same way as the raw C client's send and send-batched do.
 // send and lag also report the JavaScript thread's CPU time per message (process.threadCpuUsage():
 // GetThreadTimes of the JavaScript thread alone, user and kernel time, so not the engine's
 // completion and submitter threads nor the GC's helpers): everything the thread did over the run -
@@ -155,15 +158,19 @@ async function send(inFlight, completions, bytes, sampleLag, lagWarmUp) {
     const warmUpLag = warmUpStop?.();
     const probe = sampleLag ? { issueMs: 0, completions: 0 } : undefined;
     const stop = sampleLag ? startLagSampling(probe) : undefined;
+    const countersBefore = sampleLag ? undefined : await device.stats();
     const cpuBefore = process.threadCpuUsage();
     const { done, elapsed } = await pump(context, inFlight, completions, bytes, probe);
     const cpu = process.threadCpuUsage(cpuBefore);
+    const countersAfter = sampleLag ? undefined : await device.stats();
+    const perMessage = (name) => (countersAfter[name] - countersBefore[name]) / done;
     const lag = stop?.();
     const loopUsPerMessage = await loopCost(inFlight, done);
     return {
       peer: 'addon', mode: sampleLag ? 'lag' : 'send', inFlight, completions: done, failed: 0, bytes,
       perSecond: done / (elapsed / 1000),
       jsThreadUsPerMessage: (cpu.user + cpu.system) / done, loopUsPerMessage,
+      ...(sampleLag ? {} : { ioctlsPerMessage: perMessage('ioctlsDispatched'), callbackWakesPerMessage: perMessage('callbackWakes') }),
       ...(lag ? { lagMs: lag, issueUsPerCall: (probe.issueMs * 1000) / done,
         warmUp: { messages: lagWarmUp, lateMs: warmUpLag.interval.samplesMs } } : {}),
     };

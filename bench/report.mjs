@@ -52,6 +52,13 @@ if (summary.ioControl) {
   lines.push('  ioControl storm: the test miniport\'s echo through DxgkDdiMiracastIoControl; raw C: one IO_CONTROL IOCTL per call;');
   lines.push('  the addon batches a storm (BATCH_SUBMIT / BATCH_REAP). No aim is set for it: the ratio is shown without a verdict.');
 }
+lines.push('  per message, from the driver\'s counters over each measured loop (IOCTLs dispatched / callback-worker wake-ups; median of rounds):');
+for (const n of config.inFlight) {
+  const per = summary.send[n].perMessage;
+  if (!per) continue;
+  const cell = (peer) => `${fixed(per[peer]?.ioctls, 4)} / ${fixed(per[peer]?.callbackWakes, 4)}`;
+  lines.push(`    ${String(n).padStart(3)} in flight: raw C ${cell('c')}, C batched ${cell('cb')}, addon 1:1 ${cell('ac')}, addon ${cell('addon')}`);
+}
 lines.push(`  sendMessage: ${config.inFlight.map((n) => summary.send[n].completions ?? config.sendCompletions).join('/')} completions ` +
   `(at ${config.inFlight.join('/')} in flight) of ${config.sendBytes} B answered by the kernel responder; higher=better.`);
 lines.push('');

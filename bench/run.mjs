@@ -237,6 +237,12 @@ const summary = {
     // loop's own share of it (the same loop over a stub).
     jsThreadUs: entry(`send${n}/addon`, 'jsThreadUsPerMessage'),
     loopUs: entry(`send${n}/addon`, 'loopUsPerMessage'),
+    // What each peer's messages cost the driver, from its counters over the measured loop: IOCTLs
+    // it dispatched and callback-worker wake-ups, per message (koffi's runs do not read them).
+    perMessage: Object.fromEntries(['c', 'cb', 'ac', 'addon'].map((peer) => [peer, {
+      ioctls: entry(`send${n}/${peer}`, 'ioctlsPerMessage')?.median,
+      callbackWakes: entry(`send${n}/${peer}`, 'callbackWakesPerMessage')?.median,
+    }])),
   }])),
   ioControl: {
     inFlight: config.ioControlInFlight,

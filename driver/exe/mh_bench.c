@@ -9,7 +9,10 @@
  *   send-batched: the same sends through the batched transport (mh_bench_send_batched).
  *   iocontrol: the test miniport's MP_CMD_ECHO through IO_CONTROL, N in flight on the port the
  *         same way: one IOCTL per call (the classic peer of the addon's ioControl storm).
- * Each prints one JSON line for scripts/bench to read.
+ * Each prints one JSON line for scripts/bench to read. send and send-batched also print what the
+ * driver's counters moved by over the timed loop, per message: every IOCTL it dispatched (of any
+ * handle) and every callback-worker wake-up, so each peer's figure says how many IRPs its
+ * messages cost (the addon's send prints the same two, read the same way).
  */
 #include "mh_batch_io.h"
 #include "mh_checks.h"
@@ -57,6 +60,34 @@ int mh_bench_echo(unsigned calls, unsigned bytes)
 
 /* One overlapped request of a port benchmark: a SEND_MESSAGE of `bytes`, or an IO_CONTROL whose
    input is `command` (MP_CMD_ECHO and its data) and whose output room is `bytes`. */
+/* The driver's counters at the start of a timed loop, read on a handle of their own (a handle on a
+   completion port would queue a packet for each read); bench_counters_end prints their movement
+   per message as JSON fields (zeros if the counters could not be read) and closes it. */
+typedef struct bench_counters {
+    HANDLE h;
+    MH_STATS start;
+    BOOL read;
+} bench_counters;
+
+static void bench_counters_start(bench_counters *c)
+{
+    c->h = mh_open();
+    c->read = c->h != INVALID_HANDLE_VALUE && NT_SUCCESS(mh_get_stats(c->h, &c->start));
+}
+
+static void bench_counters_end(bench_counters *c, unsigned messages, char *json, size_t size)
+{
+    MH_STATS end;
+    double ioctls = 0, wakes = 0;
+
+    if (c->read && messages != 0 && NT_SUCCESS(mh_get_stats(c->h, &end))) {
+        ioctls = (double)(end.IoctlsDispatched - c->start.IoctlsDispatched) / messages;
+        wakes = (double)(end.CallbackWakes - c->start.CallbackWakes) / messages;
+    }
+    if (c->h != INVALID_HANDLE_VALUE) CloseHandle(c->h);
+    snprintf(json, size, ",\"ioctlsPerMessage\":%.4f,\"callbackWakesPerMessage\":%.4f", ioctls, wakes);
+}
+
 static BOOL issue_one(HANDLE h, mh_async *a, BOOL io_control, ULONG64 context_id, const unsigned char *command,
                       DWORD bytes)
 {
@@ -77,6 +108,8 @@ static int bench_port(const char *mode, BOOL io_control, unsigned in_flight, uns
     OVERLAPPED_ENTRY entries[64];
     unsigned issued = 0, done = 0, failed = 0, i;
     double start, elapsed;
+    bench_counters counters;
+    char counted[96];
     int rc = 1;
 
     if (h == INVALID_HANDLE_VALUE || in_flight == 0 || bytes > sizeof(command) - sizeof(echo)) {
@@ -94,6 +127,7 @@ static int bench_port(const char *mode, BOOL io_control, unsigned in_flight, uns
     if (!port || !requests) {
         goto out;
     }
+    bench_counters_start(&counters);
     start = now_us();
     for (i = 0; i < in_flight && issued < completions; i++, issued++) {
         if (!issue_one(h, &requests[i], io_control, info.ContextId, command, bytes)) {
@@ -123,8 +157,9 @@ static int bench_port(const char *mode, BOOL io_control, unsigned in_flight, uns
         }
     }
     elapsed = now_us() - start;
-    printf("{\"mode\":\"%s\",\"inFlight\":%u,\"completions\":%u,\"failed\":%u,\"bytes\":%u,\"perSecond\":%.1f}\n",
-           mode, in_flight, done, failed, bytes, done / (elapsed / 1e6));
+    bench_counters_end(&counters, done, counted, sizeof(counted));
+    printf("{\"mode\":\"%s\",\"inFlight\":%u,\"completions\":%u,\"failed\":%u,\"bytes\":%u,\"perSecond\":%.1f%s}\n",
+           mode, in_flight, done, failed, bytes, done / (elapsed / 1e6), counted);
     rc = failed ? 1 : 0;
 out:
     mh_configure_responder(h, FALSE, 0, 0);
@@ -166,6 +201,8 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
     unsigned issued = 0, done = 0, failed = 0, outstanding = 0, rounds = 0, most = 0;
     ULONG64 next_id = 1;
     double start, elapsed;
+    bench_counters counters;
+    char counted[96];
     int rc = 1;
 
     mh_batch_init(&batch);
@@ -179,6 +216,7 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
         fprintf(stderr, "cannot create a context or enable the responder (another context live?)\n");
         goto out;
     }
+    bench_counters_start(&counters);
     start = now_us();
     while (done + failed < completions) {
         mh_async reap;
@@ -214,8 +252,10 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
         if (n > most) most = n;
     }
     elapsed = now_us() - start;
+    bench_counters_end(&counters, done, counted, sizeof(counted));
     printf("{\"mode\":\"send-batched\",\"inFlight\":%u,\"completions\":%u,\"failed\":%u,\"bytes\":%u,\"perSecond\":%.1f,"
-           "\"rounds\":%u,\"mostPerReap\":%u}\n", in_flight, done, failed, bytes, done / (elapsed / 1e6), rounds, most);
+           "\"rounds\":%u,\"mostPerReap\":%u%s}\n", in_flight, done, failed, bytes, done / (elapsed / 1e6), rounds, most,
+           counted);
     rc = failed ? 1 : 0;
 out:
     if (h != INVALID_HANDLE_VALUE) {
