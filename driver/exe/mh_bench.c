@@ -9,9 +9,9 @@
  *   send-batched: the same sends through the batched transport (mh_bench_send_batched).
  *   iocontrol: the test miniport's MP_CMD_ECHO through IO_CONTROL, N in flight on the port the
  *         same way: one IOCTL per call (the classic peer of the addon's ioControl storm).
- * Each prints one JSON line for scripts/bench to read. send and send-batched also print what the
- * driver's counters moved by over the timed loop, per message: every IOCTL it dispatched (of any
- * handle) and every callback-worker wake-up, so each peer's figure says how many IRPs its
+ * Each prints one JSON line for scripts/bench to read. send, send-batched and iocontrol also print
+ * what the driver's counters moved by over the timed loop, per message: every IOCTL it dispatched
+ * (of any handle) and every callback-worker wake-up, so each peer's figure says how many IRPs its
  * messages cost (the addon's send prints the same two, read the same way).
  */
 #include "mh_batch_io.h"
@@ -58,8 +58,6 @@ int mh_bench_echo(unsigned calls, unsigned bytes)
     return 0;
 }
 
-/* One overlapped request of a port benchmark: a SEND_MESSAGE of `bytes`, or an IO_CONTROL whose
-   input is `command` (MP_CMD_ECHO and its data) and whose output room is `bytes`. */
 /* The driver's counters at the start of a timed loop, read on a handle of their own (a handle on a
    completion port would queue a packet for each read); bench_counters_end prints their movement
    per message as JSON fields (zeros if the counters could not be read) and closes it. */
@@ -69,9 +67,17 @@ typedef struct bench_counters {
     BOOL read;
 } bench_counters;
 
+static void bench_counters_close(bench_counters *c)
+{
+    if (c->h != INVALID_HANDLE_VALUE) {
+        CloseHandle(c->h);
+        c->h = INVALID_HANDLE_VALUE;
+    }
+}
+
 static void bench_counters_start(bench_counters *c)
 {
-    c->h = mh_open();
+    c->h = mh_open();   /* closed by bench_counters_end, or by bench_counters_close on a failed run */
     c->read = c->h != INVALID_HANDLE_VALUE && NT_SUCCESS(mh_get_stats(c->h, &c->start));
 }
 
@@ -84,10 +90,12 @@ static void bench_counters_end(bench_counters *c, unsigned messages, char *json,
         ioctls = (double)(end.IoctlsDispatched - c->start.IoctlsDispatched) / messages;
         wakes = (double)(end.CallbackWakes - c->start.CallbackWakes) / messages;
     }
-    if (c->h != INVALID_HANDLE_VALUE) CloseHandle(c->h);
+    bench_counters_close(c);
     snprintf(json, size, ",\"ioctlsPerMessage\":%.4f,\"callbackWakesPerMessage\":%.4f", ioctls, wakes);
 }
 
+/* One overlapped request of a port benchmark: a SEND_MESSAGE of `bytes`, or an IO_CONTROL whose
+   input is `command` (MP_CMD_ECHO and its data) and whose output room is `bytes`. */
 static BOOL issue_one(HANDLE h, mh_async *a, BOOL io_control, ULONG64 context_id, const unsigned char *command,
                       DWORD bytes)
 {
@@ -112,6 +120,7 @@ static int bench_port(const char *mode, BOOL io_control, unsigned in_flight, uns
     char counted[96];
     int rc = 1;
 
+    counters.h = INVALID_HANDLE_VALUE;
     if (h == INVALID_HANDLE_VALUE || in_flight == 0 || bytes > sizeof(command) - sizeof(echo)) {
         fprintf(stderr, "bad arguments or no device\n");
         return 1;
@@ -162,6 +171,7 @@ static int bench_port(const char *mode, BOOL io_control, unsigned in_flight, uns
            mode, in_flight, done, failed, bytes, done / (elapsed / 1e6), counted);
     rc = failed ? 1 : 0;
 out:
+    bench_counters_close(&counters);
     mh_configure_responder(h, FALSE, 0, 0);
     mh_destroy_context(h, info.ContextId);
     if (port) CloseHandle(port);
@@ -207,6 +217,7 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
 
     mh_batch_init(&batch);
     memset(&info, 0, sizeof(info));
+    counters.h = INVALID_HANDLE_VALUE;
     if (h == INVALID_HANDLE_VALUE || in_flight == 0 || bytes > sizeof(payload) || !reaped) {
         fprintf(stderr, "bad arguments or no device\n");
         goto out;
@@ -258,6 +269,7 @@ int mh_bench_send_batched(unsigned in_flight, unsigned completions, unsigned byt
            counted);
     rc = failed ? 1 : 0;
 out:
+    bench_counters_close(&counters);
     if (h != INVALID_HANDLE_VALUE) {
         mh_configure_responder(h, FALSE, 0, 0);
         if (info.ContextId) mh_destroy_context(h, info.ContextId);
