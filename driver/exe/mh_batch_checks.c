@@ -127,6 +127,18 @@ BOOL mh_check_batch_sends(check_ctx *c)
     EXPECT(after.IrpsPendedTotal - before.IrpsPendedTotal >= SENDS, "IrpsPendedTotal moved by %llu",
            after.IrpsPendedTotal - before.IrpsPendedTotal);
 
+    /* Records apply in order: a cancel reaches no send that comes after it in its batch, even one
+       of its own id (the id of a send that completed meanwhile may be reused). */
+    memset(records, 0, sizeof(records));
+    mh_batch_add_cancel(&b, 11, FALSE);
+    mh_batch_add_send(&b, 11, info.ContextId, "after", 5, 5);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a cancel and then a send of its id");
+    EXPECT(reap_until(h, 1, 5000, records, SENDS + 1, &strays) == 1, "no completion record for the send after the cancel");
+    EXPECT(records[11].times == 1 && records[11].record.RequestStatus == 0 && records[11].record.Status == 0x123 &&
+           records[11].record.OutputSize == 5 && memcmp(records[11].output, "after", 5) == 0,
+           "the send after a cancel of its id: %u records, request 0x%08lX (the cancel before it reached it)",
+           records[11].times, (unsigned long)records[11].record.RequestStatus);
+
     /* A send the host refuses (no agent, no responder) gets its failure as its record. */
     EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
     memset(records, 0, sizeof(records));
@@ -311,7 +323,7 @@ enum {
     FLAW_COUNT_MORE, FLAW_COUNT_LESS, FLAW_COUNT_ZERO, FLAW_BYTES_USED, FLAW_RECORD_SIZE_SHORT, FLAW_RECORD_SIZE_ODD,
     FLAW_RECORD_PAST_END, FLAW_KIND, FLAW_RESERVED, FLAW_SEND_FLAGS, FLAW_CANCEL_FIELDS, FLAW_INPUT_OVER,
     FLAW_OUTPUT_OVER, FLAW_DUPLICATE_IN_BATCH, FLAW_DUPLICATE_IN_FLIGHT, FLAW_OUTPUT_BUFFER, FLAW_TRAILING,
-    FLAW_SHORT_HEADER,
+    FLAW_SHORT_HEADER, FLAW_CANCEL_INPUT, FLAW_CANCEL_OUTPUT, FLAW_CANCEL_FLAGS,
     /* The second record an IoControl instead of a send: */
     FLAW_IOC_FIRST, FLAW_IOC_FLAGS = FLAW_IOC_FIRST, FLAW_IOC_INPUT_OVER, FLAW_IOC_OUTPUT_OVER, FLAW_IOC_RECORD_SIZE,
     FLAW_IOC_OTHER_HANDLE, FLAW_IOC_DUPLICATE_IN_FLIGHT,
@@ -322,7 +334,7 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, ULONG64 other_context_id
     static const MP_IOCTL_HEADER echo = { MP_CMD_ECHO, 0, 0, 0 };
     mh_batch b;
     MH_BATCH_HEADER *header;
-    MH_BATCH_ENTRY *first, *second;
+    MH_BATCH_ENTRY *first, *second, *cancel;
     DWORD got = 0, length;
     unsigned char out[8];
     LONG status;
@@ -342,6 +354,7 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, ULONG64 other_context_id
     header->BytesUsed = b.used;
     first = (MH_BATCH_ENTRY *)(b.buffer + sizeof(*header));
     second = (MH_BATCH_ENTRY *)((unsigned char *)first + first->RecordSize);
+    cancel = (MH_BATCH_ENTRY *)((unsigned char *)second + second->RecordSize);
     length = b.used;
     switch (kind) {
     case FLAW_COUNT_MORE: header->Count++; break;
@@ -354,7 +367,11 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, ULONG64 other_context_id
     case FLAW_KIND: second->Kind = 7; break;
     case FLAW_RESERVED: second->Reserved = 1; break;
     case FLAW_SEND_FLAGS: second->Flags = MH_BATCH_CANCEL_ALL; break;
-    case FLAW_CANCEL_FIELDS: ((MH_BATCH_ENTRY *)((unsigned char *)second + second->RecordSize))->ContextId = 1; break;
+    case FLAW_CANCEL_FIELDS: cancel->ContextId = 1; break;
+    /* The cancel is the last record: its 8 bytes of input, laid out right, end the batch. */
+    case FLAW_CANCEL_INPUT: cancel->InputSize = 8; cancel->RecordSize += 8; header->BytesUsed += 8; length += 8; break;
+    case FLAW_CANCEL_OUTPUT: cancel->OutputSize = 16; break;
+    case FLAW_CANCEL_FLAGS: cancel->Flags = MH_BATCH_CANCEL_ALL << 1; break;
     case FLAW_INPUT_OVER: second->InputSize = MH_MAX_MESSAGE_BYTES + 1; break;
     case FLAW_OUTPUT_OVER: second->OutputSize = MH_MAX_MESSAGE_BYTES + 1; break;
     case FLAW_TRAILING: header->BytesUsed += 8; length += 8; break;
@@ -365,7 +382,7 @@ static LONG submit_flawed(HANDLE h, ULONG64 context_id, ULONG64 other_context_id
     case FLAW_IOC_RECORD_SIZE: second->RecordSize += 8; break;
     default: break;
     }
-    if (kind == FLAW_TRAILING) {
+    if (kind == FLAW_TRAILING || kind == FLAW_CANCEL_INPUT) {
         b.buffer = (unsigned char *)realloc(b.buffer, length);
         memset(b.buffer + length - 8, 0, 8);
     }
@@ -390,6 +407,9 @@ BOOL mh_check_batch_malformed(check_ctx *c)
         { "Reserved set", FLAW_RESERVED, MH_STATUS_INVALID_PARAMETER },
         { "Flags on a send", FLAW_SEND_FLAGS, MH_STATUS_INVALID_PARAMETER },
         { "a ContextId on a cancel", FLAW_CANCEL_FIELDS, MH_STATUS_INVALID_PARAMETER },
+        { "an InputSize (and its bytes) on a cancel", FLAW_CANCEL_INPUT, MH_STATUS_INVALID_PARAMETER },
+        { "an OutputSize on a cancel", FLAW_CANCEL_OUTPUT, MH_STATUS_INVALID_PARAMETER },
+        { "an unknown flag on a cancel", FLAW_CANCEL_FLAGS, MH_STATUS_INVALID_PARAMETER },
         { "InputSize over the limit", FLAW_INPUT_OVER, MH_STATUS_INVALID_BUFFER_SIZE },
         { "OutputSize over the limit", FLAW_OUTPUT_OVER, MH_STATUS_INVALID_BUFFER_SIZE },
         { "an id twice in the batch", FLAW_DUPLICATE_IN_BATCH, MH_STATUS_DUPLICATE_ID },
@@ -433,6 +453,22 @@ BOOL mh_check_batch_malformed(check_ctx *c)
                "%s: applied in part (messages %llu -> %llu, pending %llu -> %llu)", flaws[i].name, before.MessagesTotal,
                after.MessagesTotal, before.IrpsPending, after.IrpsPending);
     }
+    /* The record limit, at its edge: MH_MAX_BATCH_ENTRIES cancels (of ids never sent) are taken,
+       one more refuses the batch whole. */
+    for (i = 0; i < MH_MAX_BATCH_ENTRIES; i++) {
+        mh_batch_add_cancel(&b, 1000000 + i, FALSE);
+    }
+    before = stats_of(h);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "a batch of MH_MAX_BATCH_ENTRIES cancels");
+    after = stats_of(h);
+    EXPECT(after.BatchCancelRecords - before.BatchCancelRecords == MH_MAX_BATCH_ENTRIES,
+           "a batch of MH_MAX_BATCH_ENTRIES cancels: %llu cancel records counted",
+           after.BatchCancelRecords - before.BatchCancelRecords);
+    for (i = 0; i <= MH_MAX_BATCH_ENTRIES; i++) {
+        mh_batch_add_cancel(&b, 1000000 + i, FALSE);
+    }
+    EXPECT_STATUS(mh_batch_submit(h, &b), MH_STATUS_INVALID_PARAMETER, "a batch of MH_MAX_BATCH_ENTRIES + 1 records");
+    EXPECT(stats_of(h).BatchCancelRecords == after.BatchCancelRecords, "a batch of MH_MAX_BATCH_ENTRIES + 1 records: applied in part");
     EXPECT_STATUS(mh_ioctl(h, IOCTL_MH_BATCH_REAP, NULL, 0, out, (DWORD)MH_BATCH_REAP_BUFFER_MIN - 1, &got),
                   MH_STATUS_BUFFER_TOO_SMALL, "BATCH_REAP with a buffer one byte short");
     EXPECT_STATUS(mh_ioctl(h, IOCTL_MH_BATCH_REAP, out, 8, out, REAP_SIZE, &got), MH_STATUS_INVALID_PARAMETER,
@@ -522,13 +558,29 @@ static unsigned records_of(const mh_async *a, DWORD bytes, MH_BATCH_COMPLETION *
     return n;
 }
 
+/* The first record of a reap's output whose padding (after its output, up to RecordSize) is not
+   zero, or NULL: the padding must not show what the buffer held before (for METHOD_BUFFERED, the
+   request's own input; on Windows, whatever the pool held). */
+static const MH_BATCH_COMPLETION *dirty_padding(const unsigned char *out, DWORD bytes)
+{
+    const MH_BATCH_COMPLETION *r;
+    for (r = mh_batch_first(out, bytes); r != NULL; r = mh_batch_next(out, bytes, r)) {
+        const unsigned char *pad = (const unsigned char *)(r + 1) + r->OutputSize;
+        const unsigned char *end = (const unsigned char *)r + r->RecordSize;
+        for (; pad < end; pad++) {
+            if (*pad != 0) return r;
+        }
+    }
+    return NULL;
+}
+
 BOOL mh_check_batch_submit_reap(check_ctx *c)
 {
     HANDLE h = c->h;
     HANDLE event = CreateEventW(NULL, TRUE, FALSE, NULL);
     MH_CONTEXT_INFO info = {0};
     MH_BATCH_COMPLETION first;
-    unsigned char output[16], big[64], small[MH_BATCH_REAP_BUFFER_MIN + 8];
+    unsigned char output[16], big[64], small[MH_BATCH_REAP_BUFFER_MIN + 8], stale[64];
     seen records[8];
     mh_async a;
     mh_batch b;
@@ -580,6 +632,22 @@ BOOL mh_check_batch_submit_reap(check_ctx *c)
     EXPECT(after.IoctlsDispatched - before.IoctlsDispatched == 2, "%llu IOCTLs for a lone send and a reading",
            after.IoctlsDispatched - before.IoctlsDispatched);
     EXPECT(after.BatchReapsPending == before.BatchReapsPending, "a reap left pending");
+
+    /* A record's padding is zeroed. The system buffer of a METHOD_BUFFERED IOCTL starts as a copy of
+       its input, so a 13-byte answer written over a send's 64 bytes of 0xA5 would show three of them. */
+    memset(stale, 0xA5, sizeof(stale));
+    mh_batch_add_send(&b, 5, info.ContextId, stale, sizeof(stale), 13);
+    issued = mh_batch_submit_reap_issue(h, &b, &a, REAP_SIZE, event);
+    EXPECT(issued, "BATCH_SUBMIT_REAP of a 13-byte answer: 0x%08lX", (unsigned long)a.issue_status);
+    status = mh_wait(h, &a, 5000, &got);
+    EXPECT_STATUS(status, 0, "BATCH_SUBMIT_REAP of a 13-byte answer, finished");
+    EXPECT(records_of(&a, got, &first, output) == 1 && first.Id == 5 && first.OutputSize == 13 &&
+           first.RecordSize == MH_ALIGN8((ULONG)sizeof(first) + 13),
+           "the 13-byte answer: id %llu, %lu bytes, record size %lu", first.Id, (unsigned long)first.OutputSize,
+           (unsigned long)first.RecordSize);
+    EXPECT(dirty_padding(a.buffer, got) == NULL, "a record's padding holds stale bytes, not zeros");
+    mh_async_free(&a);
+    issued = FALSE;
 
     /* A send the host refuses at once (no responder, no agent): the record is there before it could pend. */
     EXPECT_STATUS(mh_configure_responder(h, FALSE, 0, 0), 0, "CONFIGURE_RESPONDER off");
@@ -649,5 +717,88 @@ done:
     if (info.ContextId) mh_destroy_context(h, info.ContextId);
     CloseHandle(event);
     mh_batch_free(&b);
+    return ok;
+}
+
+/* The in-flight limit, at its edge. The sends wait for an agent (a second handle) that never
+   receives them, so nothing answers them while the handle fills, however slow the machine; the
+   agent's handle going drops them, and their callbacks run at once. */
+BOOL mh_check_batch_in_flight_limit(check_ctx *c)
+{
+    HANDLE h = c->h;
+    HANDLE agent = mh_open();
+    const DWORD reap_size = 1024u * 1024u;
+    unsigned char *out = (unsigned char *)malloc(reap_size);
+    MH_CONTEXT_INFO info = {0};
+    const MH_BATCH_COMPLETION *r;
+    mh_batch b;
+    MH_STATS before, full, after;
+    ULONG64 id = 1, cancelled = 0, others = 0;
+    DWORD got = 0;
+    LONG status;
+    unsigned i;
+    BOOL ok = FALSE;
+
+    mh_batch_init(&b);
+    EXPECT(out != NULL, "no memory for a 1 MiB reap");
+    EXPECT(agent != INVALID_HANDLE_VALUE, "a second handle does not open");
+    EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH (a second handle, which never receives)");
+    EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
+    before = stats_of(h);
+    while (id <= MH_MAX_BATCH_IN_FLIGHT) {
+        for (i = 0; i < MH_MAX_BATCH_ENTRIES && id <= MH_MAX_BATCH_IN_FLIGHT; i++, id++) {
+            mh_batch_add_send(&b, id, info.ContextId, "x", 1, 0);
+        }
+        EXPECT_STATUS(mh_batch_submit(h, &b), 0, "a BATCH_SUBMIT filling the handle");
+    }
+    full = stats_of(h);
+    EXPECT(full.IrpsPending - before.IrpsPending == MH_MAX_BATCH_IN_FLIGHT && full.CallbacksRun == before.CallbacksRun,
+           "filling the handle: %lld sends pending, %llu callbacks ran", (long long)(full.IrpsPending - before.IrpsPending),
+           full.CallbacksRun - before.CallbacksRun);
+
+    /* One send more refuses its batch whole: not the cancel before it either. */
+    mh_batch_add_cancel(&b, 999999999, FALSE);
+    mh_batch_add_send(&b, id, info.ContextId, "x", 1, 0);
+    EXPECT_STATUS(mh_batch_submit(h, &b), MH_STATUS_BATCH_FULL, "a send past MH_MAX_BATCH_IN_FLIGHT");
+    after = stats_of(h);
+    EXPECT(after.MessagesTotal == full.MessagesTotal && after.IrpsPending == full.IrpsPending &&
+           after.BatchCancelRecords == full.BatchCancelRecords && after.BatchSubmits == full.BatchSubmits,
+           "a refused batch past the limit was applied in part (messages %llu -> %llu)", full.MessagesTotal,
+           after.MessagesTotal);
+
+    /* Cancelled, each send completes once as cancelled; its message stays the agent's. */
+    mh_batch_add_cancel(&b, 0, TRUE);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a cancel of all");
+    while (cancelled + others < MH_MAX_BATCH_IN_FLIGHT) {
+        status = mh_batch_reap(h, out, reap_size, 5000, &got);
+        if (status != 0) break;
+        for (r = mh_batch_first(out, got); r != NULL; r = mh_batch_next(out, got, r)) {
+            if (r->RequestStatus == MH_STATUS_CANCELLED && r->Id >= 1 && r->Id <= MH_MAX_BATCH_IN_FLIGHT) cancelled++;
+            else others++;
+        }
+    }
+    EXPECT(cancelled == MH_MAX_BATCH_IN_FLIGHT && others == 0, "cancel-all: %llu records cancelled, %llu others",
+           cancelled, others);
+    /* The agent goes: its messages are dropped, every callback runs once. */
+    CloseHandle(agent);
+    agent = INVALID_HANDLE_VALUE;
+    after = wait_callbacks(h, &before, MH_MAX_BATCH_IN_FLIGHT, 30000);
+    EXPECT(after.CallbacksRun - before.CallbacksRun == MH_MAX_BATCH_IN_FLIGHT, "the miniport's callbacks ran %llu times",
+           after.CallbacksRun - before.CallbacksRun);
+
+    /* The handle takes sends again (with no agent and no responder, the host refuses it: a record). */
+    mh_batch_add_send(&b, id, info.ContextId, "y", 1, 1);
+    EXPECT_STATUS(mh_batch_submit(h, &b), 0, "a send once the handle is empty again");
+    status = mh_batch_reap(h, out, reap_size, 5000, &got);
+    r = (status == 0) ? mh_batch_first(out, got) : NULL;
+    EXPECT(r != NULL && r->Id == id && r->RequestStatus == MH_STATUS_NO_HOST, "the send after the limit: 0x%08lX, id %llu, 0x%08lX",
+           (unsigned long)status, r != NULL ? r->Id : 0, r != NULL ? (unsigned long)r->RequestStatus : 0ul);
+    if (!finish(c, &info)) goto done;   /* c->why says why */
+    ok = TRUE;
+done:
+    if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
+    if (info.ContextId) mh_destroy_context(h, info.ContextId);
+    mh_batch_free(&b);
+    free(out);
     return ok;
 }

@@ -18,6 +18,7 @@ BOOL mh_check_batch_cancel(struct check_ctx *c);
 BOOL mh_check_batch_malformed(struct check_ctx *c);
 BOOL mh_check_batch_close(struct check_ctx *c);
 BOOL mh_check_batch_submit_reap(struct check_ctx *c);
+BOOL mh_check_batch_in_flight_limit(struct check_ctx *c);
 
 /* Benchmarks (mh_bench.c); each prints one JSON line. */
 int mh_bench_echo(unsigned calls, unsigned bytes);
