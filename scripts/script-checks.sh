@@ -63,6 +63,12 @@ check() {
   elif grep -q 'Wine lane up' "$log"; then
     why="the lane was started after the failed step"
   fi
+  record "$name" "$why" "$log"
+}
+
+# record NAME WHY LOG: one check's outcome (WHY empty: it passed).
+record() {
+  local name=$1 why=$2 log=$3
   if [ -z "$why" ]; then
     passed=$((passed + 1))
     printf 'ok - script check: %s\n' "$name"
@@ -70,6 +76,29 @@ check() {
     printf 'not ok - script check: %s: %s (see %s)\n' "$name" "$why" "${log#"$MH_ROOT"/}"
     failures+=("{ \"kind\": \"script check\", \"name\": $(json_string "$name"), \"message\": $(json_string "$why") }")
   fi
+}
+
+# A test that never ends (its worker's thread spins, so vitest's own test timeout cannot end it):
+# the watchdog of test.sh ends vitest after MH_TEST_TIMEOUT_S, and the run fails, saying it timed
+# out and in which file, instead of hanging until CI gives up.
+check_hang() {
+  local name="hang" tree="$scratch/hang" log="$scratch/hang.log" file="zz-script-check-hang.test.ts"
+  local status=0 why="" started=$SECONDS
+  make_tree "$tree"
+  printf '%s\n' "import { it } from 'vitest';" "it('never ends', () => { for (;;) { /* spins */ } });" \
+    > "$tree/test/$file"
+  (cd "$tree" && MH_LANE_ID=script-check MH_SCRIPT_CHECKS=0 MH_MSVC_CHECK=0 MH_TEST_TIMEOUT_S=20 \
+    timeout 300 bash scripts/test.sh "test/$file") > "$log" 2>&1 < /dev/null || status=$?
+  if [ "$status" -eq 0 ]; then
+    why="test.sh exited 0"
+  elif [ "$status" -eq 124 ] && [ $((SECONDS - started)) -ge 300 ]; then
+    why="test.sh itself hung (ended after 300 s)"
+  elif ! tail -n 1 "$log" | grep -qE '^0 passed, [1-9][0-9]* failed \(.*timed out'; then
+    why="the closing line does not say the run timed out: $(tail -n 1 "$log")"
+  elif ! grep -qF "the last file started: $file" "$log"; then
+    why="the output does not name the file the run was in ($file)"
+  fi
+  record "$name" "$why" "$log"
 }
 
 # A line that is not valid code, at the end of a file.
@@ -116,6 +145,7 @@ check "native" "the addon build" break_native
 check "driver" "the driver build" break_driver
 check "lib" "the library build" break_lib
 check "cmake-cache" "the driver build (build/driver must belong to this checkout)" break_cache
+check_hang
 
 {
   printf '{ "source": "script-checks", "passed": %d, "failures": [' "$passed"

@@ -27,6 +27,13 @@ mkdir -p "$results"
 # A failed step still ends with a closing line, the one CI reads.
 mh_step_failed() { printf '0 passed, 1 failed (step failed: %s)\n' "$1"; }
 
+timeout_s=${MH_TEST_TIMEOUT_S:-2700}
+if ! [[ "$timeout_s" =~ ^[1-9][0-9]{0,6}$ ]]; then
+  mh_log "MH_TEST_TIMEOUT_S must be a whole number of seconds (got '$timeout_s')"
+  mh_step_failed "MH_TEST_TIMEOUT_S"
+  exit 1
+fi
+
 mh_prepare
 
 if [ "${MH_SCRIPT_CHECKS:-}" = 1 ] || { [ $# -eq 0 ] && [ "${MH_SCRIPT_CHECKS:-}" != 0 ]; }; then
@@ -45,10 +52,19 @@ if [ "${MH_MSVC_CHECK:-}" = 1 ] || { [ $# -eq 0 ] && [ "${MH_MSVC_CHECK:-}" != 0
   fi
 fi
 
+# A hang must not decide the run either: the suite gets MH_TEST_TIMEOUT_S seconds (45 minutes; the
+# whole suite takes about 7 here), then vitest is ended and the run fails saying so, and which file
+# it was in (vitest-run.json, scripts/lib/vitest-run-reporter.mjs).
 status=0
+started=$SECONDS
 MIRACAST_HIL_LANE=wine MIRACAST_HIL_REPORT="build/$report_name" MIRACAST_HIL_RESULTS="build/$results_name" \
-  MIRACAST_HIL_CONFORMANCE_OUT="$conformance_out" \
+  MIRACAST_HIL_CONFORMANCE_OUT="$conformance_out" MH_RUN_TIMEOUT_S="$timeout_s" \
   mh_in_lane "$MH_LOGS/vitest.log" "$MH_NODE_EXE" node_modules/vitest/vitest.mjs run "$@" || status=$?
+if { [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; } && [ $((SECONDS - started)) -ge "$timeout_s" ]; then
+  mh_log "vitest did not finish within $timeout_s s and was ended (see ${MH_LOGS#"$MH_ROOT"/}/vitest.log)"
+  printf '{ "source": "watchdog", "passed": 0, "skipped": 0, "failures": [ { "name": "vitest", "kind": "timed out", "message": "vitest did not finish within %s s (MH_TEST_TIMEOUT_S) and was ended" } ] }\n' \
+    "$timeout_s" > "$results/watchdog.json"
+fi
 # Chromium is a Linux program: the reports the suite wrote are rendered here, after the lane. Its
 # result file says "incomplete" until the check replaces it, so a check that dies still counts.
 printf '{ "source": "report-render", "passed": 0, "skipped": 0, "failures": [ { "name": "report render", "kind": "incomplete", "message": "test/render/check-reports.mjs did not finish" } ] }\n' \

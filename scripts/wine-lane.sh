@@ -59,7 +59,12 @@ lane_run() {
   local log=$1; shift
   mkdir -p "$(dirname "$log")"
   : > "$log"
-  ( mh_wine_env "$MH_PREFIX"; exec "$MH_WINE64" "$@" > "$log" 2>&1 < /dev/null ) &
+  # A program that never ends must not hang the command: with MH_RUN_TIMEOUT_S set it is ended
+  # after that many seconds (SIGTERM, then SIGKILL 30 s later) and the status is 124 or 137. Its
+  # other processes go with the lane's server when the lane stops.
+  local deadline=()
+  if [ -n "${MH_RUN_TIMEOUT_S:-}" ]; then deadline=(timeout --kill-after=30 "$MH_RUN_TIMEOUT_S"); fi
+  ( mh_wine_env "$MH_PREFIX"; exec "${deadline[@]}" "$MH_WINE64" "$@" > "$log" 2>&1 < /dev/null ) &
   local pid=$!
   tail -n +1 -s 0.2 -f --pid="$pid" "$log" &
   local tailpid=$!

@@ -115,6 +115,10 @@ describe('the run reporter', () => {
     try {
       reporter.onInit();
       expect(JSON.parse(readFileSync(file, 'utf8')).failures).toMatchObject([{ kind: 'incomplete' }]);
+      // Each file that starts is named, so a run ended from outside says where it was.
+      reporter.onTestModuleStart({ moduleId: path.join(scratch, 'test', 'lifecycle.test.ts') });
+      expect(JSON.parse(readFileSync(file, 'utf8')).failures).toMatchObject([
+        { kind: 'incomplete', message: 'the vitest run did not finish (the last file started: lifecycle.test.ts)' }]);
       reporter.onTestRunEnd([], [{ type: 'Unhandled Rejection', message: 'late' }], 'failed');
       expect(JSON.parse(readFileSync(file, 'utf8')).failures).toMatchObject([{ kind: 'unhandled rejection' }]);
     } finally {

@@ -23,6 +23,7 @@ export function describeRunError(error) {
 export default class VitestRunReporter {
   #finished = false;
   #fatal = [];
+  #current = '';
 
   /** @param {{ outputFile: string }} options */
   constructor(options) {
@@ -46,9 +47,16 @@ export default class VitestRunReporter {
     process.prependOnceListener('exit', () => {
       if (!this.#finished) {
         this.#write(this.#fatal.length > 0 ? this.#fatal
-          : [{ kind: 'incomplete', name: 'vitest', message: 'vitest stopped before the end of the run' }]);
+          : [{ kind: 'incomplete', name: 'vitest', message: `vitest stopped before the end of the run${this.#current ? ` (in ${this.#current})` : ''}` }]);
       }
     });
+  }
+
+  // Files run one after another: a run ended from outside (the watchdog of scripts/test.sh, a
+  // killed lane) leaves this file saying which one it was in.
+  onTestModuleStart(testModule) {
+    this.#current = path.basename(String(testModule?.moduleId ?? ''));
+    this.#write([{ kind: 'incomplete', name: 'vitest', message: `the vitest run did not finish (the last file started: ${this.#current})` }]);
   }
 
   onTestRunEnd(_modules, unhandledErrors, reason) {
