@@ -843,11 +843,18 @@ static BOOL check_reply_rules(check_ctx *c)
     EXPECT(mh_send_message_issue(c->h, &send, info.ContextId, "q", 1, 8, event), "SEND_MESSAGE");
     EXPECT(agent_receive(agent, rx, MH_RECEIVE_BUFFER_MIN, 5000, &count) && count == 1, "receive");
     m = first_message(rx);
-    mh_reply_batch_add(&tooBig, m->MessageId, 0, big, sizeof(big));
-    EXPECT_STATUS(mh_reply_batch_send(agent, &tooBig, &result), 0, "AGENT_REPLY with 32 bytes for an 8-byte buffer");
+    /* One byte over the message's output buffer is refused (the message stays outstanding). */
+    mh_reply_batch_add(&tooBig, m->MessageId, 0, big, 9);
+    EXPECT_STATUS(mh_reply_batch_send(agent, &tooBig, &result), 0, "AGENT_REPLY with 9 bytes for an 8-byte buffer");
     EXPECT(result == MH_STATUS_REPLY_TOO_BIG, "reply result 0x%08lx, expected STATUS_INVALID_BUFFER_SIZE", (unsigned long)result);
     EXPECT(mh_wait(c->h, &send, 100, &got) == MH_STATUS_PENDING, "the message completed after a refused reply");
+    /* A batch whose header's Reserved is set is refused whole, its reply that fits too. */
     mh_reply_batch_add(&fits, m->MessageId, 0, big, 8);
+    ((MH_REPLY_HEADER *)fits.buffer)->Count = fits.count;
+    ((MH_REPLY_HEADER *)fits.buffer)->Reserved = 1;
+    EXPECT_STATUS(mh_ioctl(agent, IOCTL_MH_AGENT_REPLY, fits.buffer, fits.used, NULL, 0, NULL), MH_STATUS_INVALID_PARAMETER,
+                  "AGENT_REPLY with its header's Reserved set");
+    EXPECT(mh_wait(c->h, &send, 100, &got) == MH_STATUS_PENDING, "the message completed after a refused reply batch");
     EXPECT_STATUS(mh_reply_batch_send(agent, &fits, &result), 0, "AGENT_REPLY that fits");
     EXPECT(result == 0, "reply result 0x%08lx", (unsigned long)result);
     EXPECT_STATUS(mh_wait(c->h, &send, 5000, &got), 0, "SEND_MESSAGE");
@@ -1110,7 +1117,7 @@ static const check checks[] = {
     { "thread: IRPs of a thread that ends are cancelled and leave nothing behind", check_thread_exit, FALSE },
     { "input: malformed requests fail with defined statuses", check_bad_input, FALSE },
     { "limits: every limit the driver enforces is accepted exactly at the limit and refused one past it", check_limits, FALSE },
-    { "agent: a reply longer than the message's output buffer is refused and the message stays outstanding", check_reply_rules, FALSE },
+    { "agent: a reply longer than the message's output buffer (by one byte) is refused, and so is a reply batch whose header's Reserved is set; the message stays outstanding", check_reply_rules, FALSE },
     { "session: stop drops the messages queued but not yet received", check_stop_drops_queued, FALSE },
     { "ioctls: echo, detach, miniport sessions, faults and the trace work on their success paths", check_remaining_ioctls, FALSE },
     { "limits: a reply batch of exactly 4 MiB and a reply record of exactly 64 KiB are read; one byte more is STATUS_INVALID_BUFFER_SIZE", check_reply_limits, FALSE },
