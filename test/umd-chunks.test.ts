@@ -75,6 +75,14 @@ describe('chunks through GetNextChunkData', () => {
     }
   });
 
+  it('the unknown_chunk_sent variant, whose CHUNK_SENT names a frame it never read, is flagged for umd.stats.chunkSentKnown alone', async () => {
+    const h = await session('unknown_chunk_sent', 2, 1);
+    await waitFor(async () => h.findings().map((f) => f.ruleId), (ids) => ids.includes('umd.stats.chunkSentKnown'), 10_000, 'the finding');
+    await h.destroy();
+    expect([...new Set(h.findings().map((f) => f.ruleId))]).toEqual(['umd.stats.chunkSentKnown']);
+    expect(h.findings()[0].evidence).toMatch(/^CHUNK_SENT for frame \d+ part \d+, a chunk GetNextChunkData never returned$/);
+  });
+
   it('the ignores_reset variant, after a real overflow, is flagged', async () => {
     const h = await session('ignores_reset', 20, 4);
     await waitFor(async () => h.findings().map((f) => f.ruleId), (ids) => ids.includes('umd.chunks.iframeAfterReset'), 10_000, 'the finding');

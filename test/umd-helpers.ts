@@ -9,7 +9,7 @@ import { expectIdle, resetDriver, root, waitFor } from './helpers';
 export type UmdVariant =
   | 'sample' | 'slow_destroy' | 'thread_left' | 'closes_rtsp' | 'concurrent_chunks' | 'datarate_wrong_thread'
   | 'monitor_in_start' | 'ignores_reset' | 'session_info_garbage' | 'overlong_reply' | 'callback_after_destroy'
-  | 'pins_itself' | 'short_interface';
+  | 'pins_itself' | 'short_interface' | 'unknown_chunk_sent';
 
 export const umdDll = (variant: UmdVariant): string => path.join(root, 'build', 'umd', `mh_umd_${variant}.dll`);
 

@@ -34,6 +34,9 @@ static void UmdReportSent(UMD_CONTEXT *ctx, const UCHAR *Packets, UINT Size)
             memset(&stat, 0, sizeof(stat));
             stat.StatisticType = MIRACAST_STATISTIC_TYPE_CHUNK_SENT;
             stat.ChunkSent.ChunkId = info.ChunkId;
+#if MH_UMD_IS(UNKNOWN_CHUNK_SENT)
+            stat.ChunkSent.ChunkId.FrameNumber += 1000000;   /* broken: a frame it never read */
+#endif
             ctx->Cb.ReportStatistic(ctx->Device, &stat);
         }
         offset += MIRACAST_CHUNK_PACKET_SIZE(privateSize);

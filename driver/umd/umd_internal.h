@@ -51,6 +51,7 @@ Environment:
 #define MH_UMD_VARIANT_CALLBACK_AFTER_DESTROY 10 /* calls ReportStatistic while it is unloaded, after Destroy */
 #define MH_UMD_VARIANT_PINS_ITSELF           11 /* takes a reference to its own module: it never unloads */
 #define MH_UMD_VARIANT_SHORT_INTERFACE       12 /* QueryMiracastDriverInterface reports a 40-byte interface */
+#define MH_UMD_VARIANT_UNKNOWN_CHUNK_SENT    13 /* reports CHUNK_SENT for a chunk GetNextChunkData never returned */
 
 #ifndef MH_UMD_VARIANT
 #define MH_UMD_VARIANT MH_UMD_VARIANT_SAMPLE
