@@ -5,7 +5,7 @@
 // free. Valid in both lanes (on Windows the images must be test-signed and the tests elevated).
 import { describe, expect, it } from 'vitest';
 import { NtStatus, contract, isIdle, openDevice, type MiracastDevice } from '../dist/index.js';
-import { expectIdle } from './helpers';
+import { expectIdle, waitFor } from './helpers';
 import { defaultHarness, loadHarness, readServiceValue, withHarness } from './lane-driver';
 
 /** Opens the device of the harness just loaded, runs `body`, closes it. */
@@ -196,6 +196,34 @@ describe('the pool tracker', () => {
         expect(findings).toMatchObject([{ kind: 'writeAfterFree', tag: 'MPcx' }]);
         expect(findings[0].offset).toBeLessThan(findings[0].size);
         expect((await device.stats()).poolFindings).toBe(1);
+      });
+    });
+  });
+
+  it('a freed block stays quarantined while 15 more blocks are freed, and is checked as the 16th pushes it out', async () => {
+    // README: "freed blocks are filled with a pattern and held in a quarantine of 16".
+    await withHarness('MiracastHilWriteAfterFree', async (started) => {
+      expect(started).toBe(true);
+      await withDevice(async (device) => {
+        const scribbled = await device.createContext();
+        await scribbled.destroy();                  // its block: freed, written to, quarantined
+        await device.configureResponder({ enabled: true });
+        const context = await device.createContext();
+        const freedBlocks = async () => (await device.pool()).tags.find((t) => t.tag === 'MPbk') ?? { total: 0, outstanding: 0 };
+        // Each message's block (MPbk) is freed once its callback and its sender let go of it.
+        const send = async (n: number) => {
+          await context.sendMessage(Buffer.from('q'), { outputSize: 1 });
+          await waitFor(freedBlocks, (b) => b.total === n && b.outstanding === 0, 10_000, `message block ${n} freed`);
+        };
+        try {
+          for (let n = 1; n <= 15; n++) await send(n);
+          expect((await device.pool()).findings, 'after 15 more frees').toEqual([]);
+          await send(16);
+          expect((await device.pool()).findings, 'after the 16th').toMatchObject([{ kind: 'writeAfterFree', tag: 'MPcx' }]);
+        } finally {
+          await context.destroy();
+          await device.configureResponder({ enabled: false });
+        }
       });
     });
   });
