@@ -727,20 +727,16 @@ BOOL mh_check_batch_in_flight_limit(check_ctx *c)
 {
     HANDLE h = c->h;
     HANDLE agent = mh_open();
-    const DWORD reap_size = 1024u * 1024u;
-    unsigned char *out = (unsigned char *)malloc(reap_size);
+    seen *records = (seen *)calloc(MH_MAX_BATCH_IN_FLIGHT + 2, sizeof(seen));   /* by id, 1 to the limit + 1 */
     MH_CONTEXT_INFO info = {0};
-    const MH_BATCH_COMPLETION *r;
     mh_batch b;
     MH_STATS before, full, after;
     ULONG64 id = 1, cancelled = 0, others = 0;
-    DWORD got = 0;
-    LONG status;
-    unsigned i;
+    unsigned i, strays = 0;
     BOOL ok = FALSE;
 
     mh_batch_init(&b);
-    EXPECT(out != NULL, "no memory for a 1 MiB reap");
+    EXPECT(records != NULL, "no memory for the records");
     EXPECT(agent != INVALID_HANDLE_VALUE, "a second handle does not open");
     EXPECT_STATUS(mh_agent_attach(agent, 0), 0, "AGENT_ATTACH (a second handle, which never receives)");
     EXPECT_STATUS(mh_create_context(h, &info), 0, "CreateContext");
@@ -769,14 +765,12 @@ BOOL mh_check_batch_in_flight_limit(check_ctx *c)
     /* Cancelled, each send completes once as cancelled; its message stays the agent's. */
     mh_batch_add_cancel(&b, 0, TRUE);
     EXPECT_STATUS(mh_batch_submit(h, &b), 0, "BATCH_SUBMIT of a cancel of all");
-    while (cancelled + others < MH_MAX_BATCH_IN_FLIGHT) {
-        status = mh_batch_reap(h, out, reap_size, 5000, &got);
-        if (status != 0) break;
-        for (r = mh_batch_first(out, got); r != NULL; r = mh_batch_next(out, got, r)) {
-            if (r->RequestStatus == MH_STATUS_CANCELLED && r->Id >= 1 && r->Id <= MH_MAX_BATCH_IN_FLIGHT) cancelled++;
-            else others++;
-        }
+    reap_until(h, MH_MAX_BATCH_IN_FLIGHT, 30000, records, MH_MAX_BATCH_IN_FLIGHT + 1, &strays);
+    for (i = 1; i <= MH_MAX_BATCH_IN_FLIGHT; i++) {
+        if (records[i].times == 1 && records[i].record.RequestStatus == MH_STATUS_CANCELLED) cancelled++;
+        else if (records[i].times != 0) others++;
     }
+    others += strays + (records[0].times != 0);
     EXPECT(cancelled == MH_MAX_BATCH_IN_FLIGHT && others == 0, "cancel-all: %llu records cancelled, %llu others",
            cancelled, others);
     /* The agent goes: its messages are dropped, every callback runs once. */
@@ -789,16 +783,15 @@ BOOL mh_check_batch_in_flight_limit(check_ctx *c)
     /* The handle takes sends again (with no agent and no responder, the host refuses it: a record). */
     mh_batch_add_send(&b, id, info.ContextId, "y", 1, 1);
     EXPECT_STATUS(mh_batch_submit(h, &b), 0, "a send once the handle is empty again");
-    status = mh_batch_reap(h, out, reap_size, 5000, &got);
-    r = (status == 0) ? mh_batch_first(out, got) : NULL;
-    EXPECT(r != NULL && r->Id == id && r->RequestStatus == MH_STATUS_NO_HOST, "the send after the limit: 0x%08lX, id %llu, 0x%08lX",
-           (unsigned long)status, r != NULL ? r->Id : 0, r != NULL ? (unsigned long)r->RequestStatus : 0ul);
+    EXPECT(reap_until(h, 1, 5000, records, MH_MAX_BATCH_IN_FLIGHT + 2, &strays) == 1 && records[id].times == 1 &&
+           records[id].record.RequestStatus == MH_STATUS_NO_HOST, "the send after the limit: %u records, 0x%08lX",
+           records[id].times, (unsigned long)records[id].record.RequestStatus);
     if (!finish(c, &info)) goto done;   /* c->why says why */
     ok = TRUE;
 done:
     if (agent != INVALID_HANDLE_VALUE) CloseHandle(agent);
     if (info.ContextId) mh_destroy_context(h, info.ContextId);
     mh_batch_free(&b);
-    free(out);
+    free(records);
     return ok;
 }
